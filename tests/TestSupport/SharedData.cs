@@ -1,0 +1,50 @@
+namespace Keylime.TestSupport;
+
+/// <summary>
+/// Locates the read-only fixtures in the <c>shared/</c> folder that sits beside the project root
+/// (spec, tpm-vectors, data). Tests read them in place and never write there.
+/// </summary>
+public static class SharedData
+{
+    private static readonly Lazy<string> Root = new(FindRoot);
+
+    /// <summary>The <c>shared/</c> folder.</summary>
+    public static string Directory => Root.Value;
+
+    /// <summary>A path under <c>shared/</c>, e.g. <c>Path("data", "ima", "ima-log-sha1")</c>.</summary>
+    public static string Path(params string[] parts) =>
+        System.IO.Path.Combine([Root.Value, .. parts]);
+
+    /// <summary>The repository root (the folder holding Keylime.sln).</summary>
+    public static string RepositoryRoot => FindRepositoryRoot();
+
+    private static string FindRoot()
+    {
+        var overridden = Environment.GetEnvironmentVariable("KEYLIME_SHARED_DIR");
+        if (!string.IsNullOrEmpty(overridden))
+        {
+            return overridden;
+        }
+
+        var repo = FindRepositoryRoot();
+        var candidate = System.IO.Path.GetFullPath(System.IO.Path.Combine(repo, "..", "shared"));
+        if (!System.IO.Directory.Exists(candidate))
+        {
+            throw new DirectoryNotFoundException(
+                $"the shared fixtures folder was not found beside the project root ({candidate}); set KEYLIME_SHARED_DIR");
+        }
+
+        return candidate;
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Keylime.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new DirectoryNotFoundException("Keylime.sln not found above the test binaries");
+    }
+}
