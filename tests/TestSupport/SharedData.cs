@@ -26,15 +26,19 @@ public static class SharedData
             return overridden;
         }
 
+        // shared/ sits beside the project root; a git worktree elsewhere finds it further up.
         var repo = FindRepositoryRoot();
-        var candidate = System.IO.Path.GetFullPath(System.IO.Path.Combine(repo, "..", "shared"));
-        if (!System.IO.Directory.Exists(candidate))
+        for (var dir = new DirectoryInfo(repo).Parent; dir is not null; dir = dir.Parent)
         {
-            throw new DirectoryNotFoundException(
-                $"the shared fixtures folder was not found beside the project root ({candidate}); set KEYLIME_SHARED_DIR");
+            var candidate = System.IO.Path.Combine(dir.FullName, "shared");
+            if (File.Exists(System.IO.Path.Combine(candidate, "DESIGN.md")))
+            {
+                return candidate;
+            }
         }
 
-        return candidate;
+        throw new DirectoryNotFoundException(
+            $"the shared fixtures folder was not found beside the project root ({repo}); set KEYLIME_SHARED_DIR");
     }
 
     private static string FindRepositoryRoot()
