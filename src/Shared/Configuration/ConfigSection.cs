@@ -9,11 +9,16 @@ namespace Keylime.Shared.Configuration;
 /// </summary>
 public sealed class ConfigSection
 {
-    private readonly KeylimeConfig _config;
+    private readonly Func<string, string, (string Value, string Origin)?> _raw;
+    private readonly string _sources;
 
-    internal ConfigSection(KeylimeConfig config, string name)
+    /// <param name="name">Section name.</param>
+    /// <param name="raw">Looks up (section, key) → raw value and its origin, the highest-precedence source first.</param>
+    /// <param name="sources">Names the files read, for errors about values that are absent.</param>
+    internal ConfigSection(string name, Func<string, string, (string Value, string Origin)?> raw, string sources)
     {
-        _config = config;
+        _raw = raw;
+        _sources = sources;
         Name = name;
     }
 
@@ -21,14 +26,14 @@ public sealed class ConfigSection
     public string Name { get; }
 
     /// <summary>Another section of the same configuration (e.g. <c>[revocations]</c> of verifier.conf).</summary>
-    public ConfigSection Sibling(string section) => new(_config, section);
+    public ConfigSection Sibling(string section) => new(section, _raw, _sources);
 
     /// <summary>Whether the option is set in a file or the environment.</summary>
-    public bool Has(string key) => _config.Raw(Name, key) is not null;
+    public bool Has(string key) => _raw(Name, key) is not null;
 
     /// <summary>A string with surrounding quotes and spaces removed.</summary>
     public string String(string key, string fallback) =>
-        _config.Raw(Name, key) is { } raw ? ConfigValues.Str(raw.Value) : fallback;
+        _raw(Name, key) is { } raw ? ConfigValues.Str(raw.Value) : fallback;
 
     /// <summary>A string that must be one of <paramref name="allowed"/> (compared case-insensitively, returned lower-case).</summary>
     public string Choice(string key, string fallback, params string[] allowed)
@@ -66,7 +71,7 @@ public sealed class ConfigSection
     /// <summary>A JSON value; <paramref name="fallbackJson"/> is used when absent or empty.</summary>
     public JsonElement Json(string key, string fallbackJson)
     {
-        var raw = _config.Raw(Name, key);
+        var raw = _raw(Name, key);
         var text = raw is { } r && r.Value.Trim().Length > 0 ? r.Value : fallbackJson;
         return ConfigValues.Json(text) ?? throw Invalid(key, "expected a JSON value");
     }
@@ -74,8 +79,8 @@ public sealed class ConfigSection
     /// <summary>The failure for an option whose value is present but wrong (also for checks done by callers).</summary>
     public KeylimeConfigException Invalid(string key, string expectation)
     {
-        var raw = _config.Raw(Name, key);
-        var where = raw?.Origin ?? (_config.Files.Count > 0 ? string.Join(", ", _config.Files) : "built-in default");
+        var raw = _raw(Name, key);
+        var where = raw?.Origin ?? _sources;
         return new KeylimeConfigException(
             $"invalid configuration: {where}: [{Name}] {key} = '{raw?.Value.ReplaceLineEndings(" ")}': {expectation}");
     }
@@ -83,7 +88,7 @@ public sealed class ConfigSection
     private T ReadRef<T>(string key, T fallback, Func<string, T?> parse, string expectation)
         where T : class
     {
-        if (_config.Raw(Name, key) is not { } raw)
+        if (_raw(Name, key) is not { } raw)
         {
             return fallback;
         }
@@ -95,7 +100,7 @@ public sealed class ConfigSection
     private T Read<T>(string key, T fallback, Func<string, T?> parse, string expectation)
         where T : struct
     {
-        if (_config.Raw(Name, key) is not { } raw)
+        if (_raw(Name, key) is not { } raw)
         {
             return fallback;
         }

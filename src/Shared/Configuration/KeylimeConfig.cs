@@ -84,7 +84,8 @@ public sealed class KeylimeConfig
     }
 
     /// <summary>A section reader; the component's own section when <paramref name="section"/> is null.</summary>
-    public ConfigSection Section(string? section = null) => new(this, section ?? Component);
+    public ConfigSection Section(string? section = null) =>
+        new(section ?? Component, Raw, Files.Count > 0 ? string.Join(", ", Files) : "built-in default");
 
     /// <summary>
     /// The raw value of an option with where it came from, the environment first; null when the
