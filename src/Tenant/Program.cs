@@ -1,3 +1,6 @@
-// Skeleton: the tenant is built in its own issue; until then it refuses to run.
-Console.Error.WriteLine("keylime-tenant: not built yet");
-return 1;
+using Keylime.Tenant.Cli;
+using Keylime.Tenant.Configuration;
+using Keylime.Tenant.Output;
+
+// keylime-tenant: Keylime's tenant verbs against our (or Keylime's) verifier and registrar.
+return await TenantApp.RunAsync(args, new TenantOutput(Console.Out, Console.Error), arguments => TenantSettings.Load(arguments));
