@@ -40,10 +40,11 @@ public class EkCertificateTests
         using var caKey = RSA.Create(2048);
         var caRequest = new CertificateRequest("CN=Some Other TPM CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        var now = DateTimeOffset.UtcNow;
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-2), now.AddYears(2));
         using var ekKey = ek.ToRsa();
         var ekRequest = new CertificateRequest("CN=unknown", ekKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var forged = ekRequest.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), [1, 2, 3]);
+        using var forged = ekRequest.Create(ca, now.AddDays(-1), now.AddYears(1), [1, 2, 3]);
 
         Assert.True(EkCertificates.KeyMatches(forged, ek));
         Assert.Equal(EkCertificateFailure.UntrustedChain, VectorCa().Validate(forged, ek).Failure);
