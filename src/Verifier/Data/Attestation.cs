@@ -1,0 +1,99 @@
+namespace Keylime.Verifier.Data;
+
+/// <summary>
+/// One push attestation of an agent (spec/verifier.md §7.1, §12), identified by (agent, index).
+/// Created here so agent deletion can remove it; the attestation protocol owns its life cycle.
+/// </summary>
+public sealed class Attestation
+{
+    public required string AgentId { get; set; }
+
+    public int Index { get; set; }
+
+    /// <summary><c>awaiting_evidence</c> → <c>evaluating_evidence</c> → <c>verification_complete</c>.</summary>
+    public string Stage { get; set; } = "awaiting_evidence";
+
+    /// <summary><c>pending</c> | <c>pass</c> | <c>fail</c>.</summary>
+    public string Evaluation { get; set; } = "pending";
+
+    /// <summary>null | <c>broken_evidence_chain</c> | <c>policy_violation</c>.</summary>
+    public string? FailureReason { get; set; }
+
+    public DateTime BootTime { get; set; }
+
+    public DateTime CapabilitiesReceivedAt { get; set; }
+
+    public DateTime ChallengesExpireAt { get; set; }
+
+    public DateTime? EvidenceReceivedAt { get; set; }
+
+    public DateTime? VerificationCompletedAt { get; set; }
+
+    public List<EvidenceItem> EvidenceItems { get; set; } = [];
+}
+
+/// <summary>
+/// One evidence item of an attestation, in request order. The nested JSON objects of the protocol
+/// (capabilities, chosen_parameters, data, results) are kept as JSON text: the protocol code parses
+/// them into its own records.
+/// </summary>
+public sealed class EvidenceItem
+{
+    public long Id { get; set; }
+
+    public required string AgentId { get; set; }
+
+    public int AttestationIndex { get; set; }
+
+    /// <summary>Position in the requested list (tpm_quote, uefi_log, ima_log order).</summary>
+    public int Position { get; set; }
+
+    /// <summary><c>certification</c> | <c>log</c>.</summary>
+    public required string EvidenceClass { get; set; }
+
+    /// <summary><c>tpm_quote</c> | <c>uefi_log</c> | <c>ima_log</c> | other.</summary>
+    public required string EvidenceType { get; set; }
+
+    public string? Capabilities { get; set; }
+
+    public string? ChosenParameters { get; set; }
+
+    public string? Data { get; set; }
+
+    public string? Results { get; set; }
+}
+
+/// <summary>
+/// A completed PoP session (spec/verifier.md §6, §12): the bearer token is stored only as a salted
+/// hash. No foreign key to the agent: deleting an agent revokes its sessions explicitly.
+/// </summary>
+public sealed class AuthSession
+{
+    public Guid SessionId { get; set; }
+
+    public required string AgentId { get; set; }
+
+    public required string TokenHash { get; set; }
+
+    public required string TokenSalt { get; set; }
+
+    public bool Active { get; set; }
+
+    public byte[]? Nonce { get; set; }
+
+    public string? HashAlgorithm { get; set; }
+
+    public string? SigningScheme { get; set; }
+
+    public byte[]? AkAttest { get; set; }
+
+    public byte[]? AkSign { get; set; }
+
+    public DateTime? NonceCreatedAt { get; set; }
+
+    public DateTime? NonceExpiresAt { get; set; }
+
+    public DateTime? PopReceivedAt { get; set; }
+
+    public DateTime? TokenExpiresAt { get; set; }
+}
