@@ -128,6 +128,13 @@ public sealed class ServerClient : IDisposable
             return new TenantException($"TLS failure talking to {Server.Display}: {reason}", e);
         }
 
+        if (e.HttpRequestError == HttpRequestError.ResponseEnded)
+        {
+            // TLS 1.3 servers check the client certificate after the handshake and just close the connection.
+            return new TenantException(
+                $"{Server.Display} closed the connection without answering (it may have rejected the client certificate)", e);
+        }
+
         if (Innermost(e) is SocketException socket)
         {
             var what = socket.SocketErrorCode == SocketError.ConnectionRefused ? "Connection refused" : socket.Message;

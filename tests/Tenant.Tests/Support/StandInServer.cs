@@ -59,6 +59,13 @@ public sealed class StandInServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Forgets routes and received requests (the server is shared by the tests of a class).</summary>
+    public void Reset()
+    {
+        _routes.Clear();
+        _received.Clear();
+    }
+
     /// <summary>Answers <paramref name="method"/> <paramref name="pathAndQuery"/> with this status and body (queued: the last one repeats).</summary>
     public StandInServer On(string method, string pathAndQuery, int status, string? body)
     {
