@@ -1,3 +1,19 @@
-// Skeleton: the Verifier service is built in its own issue; until then it refuses to start.
-Console.Error.WriteLine("keylime Verifier: not built yet");
-return 1;
+using Keylime.Shared.Configuration;
+using Keylime.Verifier;
+using Keylime.Verifier.Data;
+
+// Keylime verifier, push mode: reads verifier.conf by Keylime's rules (KEYLIME_VERIFIER_CONFIG,
+// /etc/keylime, conf.d snippets, KEYLIME_VERIFIER_* variables), migrates the database, serves HTTPS.
+try
+{
+    var options = VerifierOptions.Load();
+    await using var app = VerifierApp.Build(options, args);
+    await app.Services.MigrateVerifierDatabaseAsync(options, app.Logger);
+    await app.RunAsync();
+    return 0;
+}
+catch (KeylimeConfigException e)
+{
+    Console.Error.WriteLine($"keylime_verifier: {e.Message}");
+    return 1;
+}

@@ -27,7 +27,6 @@ public static class VerifierServices
 
     public static IServiceCollection AddAgents(this IServiceCollection services) =>
         services
-            .AddSingleton<IAttestationKeyCheck, AttestationKeyCheck>()
             .AddScoped<AgentEnrollment>()
             .AddScoped<AgentRegistry>();
 

@@ -14,7 +14,6 @@ namespace Keylime.Verifier.Agents;
 /// </summary>
 public sealed class AgentEnrollment(
     VerifierDbContext db,
-    IAttestationKeyCheck akCheck,
     RuntimePolicyStore runtimePolicies,
     VerifierOptions settings,
     TimeProvider time)
@@ -68,7 +67,7 @@ public sealed class AgentEnrollment(
             return ApiFailure.BadRequest("Exception error: 'ak_tpm' must be a base64 TPM2B_PUBLIC", "/data/attributes/ak_tpm");
         }
 
-        if (akCheck.Refuse(ak) is { } akReason)
+        if (AttestationKeyCheck.Refuse(ak) is { } akReason)
         {
             return ApiFailure.BadRequest($"Invalid ak_tpm: {akReason}", "/data/attributes/ak_tpm");
         }

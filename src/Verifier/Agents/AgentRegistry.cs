@@ -85,6 +85,51 @@ public sealed class AgentRegistry(VerifierDbContext db, VerifierOptions settings
         return null;
     }
 
+    /// <summary>Changes enrollment choices in place (v3 PATCH); named policies must exist.</summary>
+    public async Task<ApiFailure?> PatchAsync(string agentId, AgentPatch patch, CancellationToken cancellationToken)
+    {
+        if (patch.TpmPolicy is not null && TpmPolicyRules.Validate(patch.TpmPolicy) is { } policyFailure)
+        {
+            return policyFailure;
+        }
+
+        var agent = await ThisVerifiersAgent(agentId).FirstOrDefaultAsync(cancellationToken);
+        if (agent is null)
+        {
+            return ApiFailure.NotFound(NotFoundMessage);
+        }
+
+        if (patch.RuntimePolicyName is { } runtimeName)
+        {
+            var id = await db.RuntimePolicies.Where(p => p.Name == runtimeName).Select(p => (int?)p.Id).FirstOrDefaultAsync(cancellationToken);
+            if (id is null)
+            {
+                return ApiFailure.NotFound($"Could not find IMA policy with name {runtimeName}!");
+            }
+
+            agent.RuntimePolicyId = id.Value;
+        }
+
+        if (patch.MbPolicyName is { } mbName)
+        {
+            var id = await db.MeasuredBootPolicies.Where(p => p.Name == mbName).Select(p => (int?)p.Id).FirstOrDefaultAsync(cancellationToken);
+            if (id is null)
+            {
+                return ApiFailure.NotFound($"Could not find mb_policy with name {mbName}!");
+            }
+
+            agent.MbPolicyId = id.Value;
+        }
+
+        agent.TpmPolicy = patch.TpmPolicy ?? agent.TpmPolicy;
+        agent.MetaData = patch.Metadata ?? agent.MetaData;
+        agent.AcceptTpmHashAlgs = patch.AcceptTpmHashAlgs ?? agent.AcceptTpmHashAlgs;
+        agent.AcceptTpmEncryptionAlgs = patch.AcceptTpmEncryptionAlgs ?? agent.AcceptTpmEncryptionAlgs;
+        agent.AcceptTpmSigningAlgs = patch.AcceptTpmSigningAlgs ?? agent.AcceptTpmSigningAlgs;
+        agent.AcceptAttestations = patch.AcceptAttestations ?? agent.AcceptAttestations;
+        return await StoreConflicts.SaveAsync(db, $"agent {agentId} changed concurrently, or a policy was deleted meanwhile", cancellationToken);
+    }
+
     /// <summary>Accepts attestations again after a timeout; the failure counter is left as it is (Keylime).</summary>
     public async Task<ApiFailure?> ReactivateAsync(string agentId, CancellationToken cancellationToken) =>
         await ThisVerifiersAgent(agentId).ExecuteUpdateAsync(set => set.SetProperty(a => a.AcceptAttestations, true), cancellationToken) == 0

@@ -1,17 +1,8 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
+using Keylime.Shared.Storage;
 
 namespace Keylime.Verifier.Data;
 
-// Used only by `dotnet ef migrations add` to build each provider's model; never at run time.
-internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteVerifierDbContext>
-{
-    public SqliteVerifierDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<SqliteVerifierDbContext>().UseSqlite("Data Source=design-time.sqlite").Options);
-}
+// Used only by `dotnet ef migrations add` (src/Shared/Storage/README.md); never at run time.
+internal sealed class SqliteVerifierDesignTimeFactory : SqliteDesignTimeFactory<SqliteVerifierDbContext>;
 
-internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresVerifierDbContext>
-{
-    public PostgresVerifierDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<PostgresVerifierDbContext>().UseNpgsql("Host=design-time").Options);
-}
+internal sealed class PostgresVerifierDesignTimeFactory : PostgresDesignTimeFactory<PostgresVerifierDbContext>;

@@ -9,7 +9,7 @@ namespace Keylime.Verifier.Data;
 /// attestations with their evidence, and PoP sessions. Tables and columns are snake_case; all
 /// timestamps are UTC <see cref="DateTime"/> (comparable in SQL on SQLite and PostgreSQL alike).
 /// </summary>
-public class VerifierDbContext(DbContextOptions options) : DbContext(options)
+public abstract class VerifierDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<Agent> Agents => Set<Agent>();
 

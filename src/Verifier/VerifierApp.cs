@@ -1,0 +1,84 @@
+using System.Net;
+using System.Security.Authentication;
+using Keylime.Shared.Configuration;
+using Keylime.Shared.Security;
+using Keylime.Verifier.Agents;
+using Keylime.Verifier.Policies;
+using Keylime.Verifier.Versions;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace Keylime.Verifier;
+
+/// <summary>
+/// Builds the verifier web application from Keylime options: push mode only, HTTPS only on
+/// <c>ip:port</c> with the <c>cv_ca</c> material (generated on first start with <c>tls_dir = generate</c>),
+/// then the feature endpoints. Program.cs and the tests both start it through here.
+/// </summary>
+public static class VerifierApp
+{
+    public static WebApplication Build(VerifierOptions options, string[]? args = null, Action<IServiceCollection>? configureServices = null)
+    {
+        if (options.Mode != VerifierMode.Push)
+        {
+            // Pull mode (the verifier polling agents) is a different product; refusing it beats half-working.
+            throw new KeylimeConfigException(
+                "invalid configuration: [verifier] mode = 'pull' is not supported: this verifier implements Keylime's push model only; set mode = push");
+        }
+
+        var tls = TlsMaterial.ForVerifier(options);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Host.UseSystemd();
+        builder.WebHost.UseKestrel(kestrel => ListenHttps(kestrel, options, tls));
+        builder.Services.AddSingleton(tls);
+        builder.Services.AddVerifier(options);
+        builder.Services.AddEndpointsApiExplorer();
+        builder.Services.AddSwaggerGen(o => o.CustomSchemaIds(t => t.FullName?.Replace('+', '.')));
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.Use(EchoRequestId);
+        app.UseSwagger();
+        app.UseSwaggerUI();
+        app.UseVerifierIdentity();
+        app.MapVersions();
+        app.MapAgentsV2();
+        app.MapPoliciesV2();
+        app.MapAgentsV3();
+        app.MapPoliciesV3();
+        return app;
+    }
+
+    // TLS ≥ 1.2; a client certificate is optional, but one that is sent must chain to trusted_client_ca
+    // or the handshake fails (spec/verifier.md §1).
+    private static void ListenHttps(KestrelServerOptions kestrel, VerifierOptions options, TlsMaterial tls)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = options.MaxUploadSize;
+        var address = options.Ip is "0.0.0.0" or "" ? IPAddress.Any : IPAddress.Parse(options.Ip.Trim('[', ']'));
+        kestrel.Listen(address, options.Port, listen => listen.UseHttps(https =>
+        {
+            https.ServerCertificate = tls.ServerCertificate;
+            https.ServerCertificateChain = tls.ServerChain;
+            https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+            https.ClientCertificateValidation = (certificate, chain, _) => tls.ValidateClientCertificate(certificate, chain);
+        }));
+    }
+
+    // X-Request-ID is echoed with non-word characters removed, at most 36 characters (Keylime).
+    private static Task EchoRequestId(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.Headers["X-Request-ID"].ToString() is { Length: > 0 } id)
+        {
+            var clean = new string(id.Where(c => char.IsLetterOrDigit(c) || c == '_').Take(36).ToArray());
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers["X-Request-ID"] = clean;
+                return Task.CompletedTask;
+            });
+        }
+
+        return next(context);
+    }
+}
