@@ -42,7 +42,7 @@ public static class AgentCommands
         {
             ctx.Output.Warn($"EK cert checking is disabled (require_ek_cert = False) for {ctx.AgentDisplay}. Keylime is not secure!!");
         }
-        else if (EkCertificateCheck.Problem(agent, ctx.Settings.TpmCertStore) is { } problem)
+        else if (EkCertificateCheck.Problem(agent, ctx.Settings.TpmCertStore, ctx.Time) is { } problem)
         {
             throw new TenantException($"{problem} for {ctx.AgentDisplay}");
         }
