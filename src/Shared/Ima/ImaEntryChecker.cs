@@ -1,0 +1,175 @@
+using System.Buffers;
+
+namespace Keylime.Shared.Ima;
+
+/// <summary>
+/// Per-attestation worker of <see cref="ImaLog"/>: parses one line, checks its template hash,
+/// extends the running PCR and evaluates the policy. Holds the reusable template buffer, so the
+/// loop allocates nothing per entry; allocations happen only to describe failures or learn keys.
+/// </summary>
+internal sealed class ImaEntryChecker : IDisposable
+{
+    private readonly RuntimePolicy _policy;
+    private readonly ImaReplayRequest _request;
+    private readonly ImaHashAlgorithm _logAlg;
+    private readonly ImaHashAlgorithm _bank;
+    private readonly List<ImaFailure> _failures = [];
+    private readonly Dictionary<string, ImaKeyring> _learned = new(StringComparer.Ordinal);
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
+
+    public ImaEntryChecker(RuntimePolicy policy, ImaReplayRequest request)
+    {
+        _policy = policy;
+        _request = request;
+        _logAlg = policy.LogHashAlgorithm;
+        _bank = request.Bank;
+        if (request.LearnedKeyrings is { } learned)
+        {
+            foreach (var (name, ring) in learned)
+            {
+                var copy = new ImaKeyring();
+                foreach (var key in ring.Keys)
+                {
+                    copy.Add(key);
+                }
+
+                _learned[name] = copy;
+            }
+        }
+    }
+
+    public IReadOnlyList<ImaFailure> Failures => _failures;
+
+    public int FailureCount { get; private set; }
+
+    public IReadOnlyDictionary<string, ImaKeyring> LearnedKeyrings => _learned;
+
+    public void Fail(ImaFailure failure)
+    {
+        FailureCount++;
+        if (_failures.Count < _request.MaxReportedFailures || failure.Kind == ImaFailureKind.BrokenEvidenceChain)
+        {
+            _failures.Add(failure);
+        }
+    }
+
+    /// <summary>Processes one non-empty line: a line that does not parse is not extended (spec §1.2).</summary>
+    public void Check(ReadOnlySpan<char> line, long entry, Span<byte> running)
+    {
+        if (!ImaLineParser.TryParse(line, out var parsed, out var error))
+        {
+            FailParse(line, entry, error!);
+            return;
+        }
+
+        var templateSize = ImaTemplateData.MaxSize(parsed);
+        if (templateSize > _buffer.Length)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(templateSize);
+        }
+
+        if (!ImaTemplateData.TryBuild(parsed, _buffer, out var written))
+        {
+            FailParse(line, entry, "name too long for the ima template (255 bytes at most)");
+            return;
+        }
+
+        var template = _buffer.AsSpan(0, written);
+        Span<byte> contribution = stackalloc byte[64];
+        contribution = contribution[.._bank.Size()];
+        var verdict = CheckTemplateHash(parsed, template, contribution);
+        _bank.Extend(running, contribution);
+
+        if (!parsed.IsPcr10)
+        {
+            Fail(new ImaFailure("ima.validation.ima_pcr", ImaFailureKind.PolicyViolation, entry, parsed.Name.ToString(), null, "pcr",
+                $"entry was measured into PCR {parsed.Pcr}, expected 10"));
+        }
+
+        if (verdict == TemplateVerdict.Violation)
+        {
+            if (_request.FailOnViolations)
+            {
+                Fail(new ImaFailure("ima.validation.tomtou", ImaFailureKind.PolicyViolation, entry, parsed.Name.ToString(), null, "violation",
+                    "IMA violation entry (ToMToU / open writers)"));
+            }
+        }
+        else if (verdict == TemplateVerdict.Mismatch)
+        {
+            Fail(new ImaFailure("ima.validation.ima_hash", ImaFailureKind.PolicyViolation, entry, parsed.Name.ToString(),
+                parsed.TemplateHashHex.ToString(), "template_hash",
+                $"template hash column is not the {_logAlg.Name()} of the template data ({Convert.ToHexStringLower(_logAlg.HashToArray(template))} expected)"));
+        }
+        else
+        {
+            ImaPolicyEvaluator.Evaluate(this, _policy, _request, parsed, entry, template);
+        }
+    }
+
+    private enum TemplateVerdict
+    {
+        Valid,
+        Mismatch,
+        Violation,
+    }
+
+    /// <summary>
+    /// Checks column 2 against H_log(template) and computes the bank contribution H_bank(template);
+    /// a violation entry (all-zero column of the log hash size) contributes all-0xFF instead (spec §1.4).
+    /// </summary>
+    private TemplateVerdict CheckTemplateHash(in ImaEntry parsed, ReadOnlySpan<byte> template, Span<byte> contribution)
+    {
+        var logSize = _logAlg.Size();
+        Span<byte> column = stackalloc byte[64];
+        var columnHex = parsed.TemplateHashHex;
+        var columnValid = columnHex.Length == logSize * 2;
+        if (columnValid)
+        {
+            ImaTemplateData.DecodeHex(columnHex, column);
+            column = column[..logSize];
+            if (!column.ContainsAnyExcept((byte)0))
+            {
+                contribution.Fill(0xFF);
+                return TemplateVerdict.Violation;
+            }
+        }
+
+        Span<byte> computed = stackalloc byte[64];
+        computed = computed[..logSize];
+        _logAlg.Hash(template, computed);
+        if (_bank == _logAlg)
+        {
+            computed.CopyTo(contribution);
+        }
+        else
+        {
+            _bank.Hash(template, contribution);
+        }
+
+        return columnValid && computed.SequenceEqual(column) ? TemplateVerdict.Valid : TemplateVerdict.Mismatch;
+    }
+
+    private void FailParse(ReadOnlySpan<char> line, long entry, string reason)
+    {
+        var shown = line.Length > 200 ? string.Concat(line[..200], "…") : line.ToString();
+        Fail(new ImaFailure("ima.parser.entry", ImaFailureKind.PolicyViolation, entry, null, null, "parser",
+            $"entry {entry} does not parse ({reason}): {shown}"));
+    }
+
+    internal void Learn(string keyring, ImaKey key)
+    {
+        if (!_learned.TryGetValue(keyring, out var ring))
+        {
+            _learned[keyring] = ring = new ImaKeyring();
+        }
+
+        ring.Add(key);
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+}
