@@ -39,6 +39,11 @@ public static class AkPolicy
             return Fail(AkPolicyFailure.UnsupportedKeyType, $"AK must be an RSA or ECC key, not {ak.Type}");
         }
 
+        if (!TpmHash.IsSupported(ak.NameAlg))
+        {
+            return Fail(AkPolicyFailure.InvalidKey, $"AK nameAlg {ak.NameAlg} cannot name the key");
+        }
+
         var rule = FirstMissing(ak.Attributes);
         if (rule is not null)
         {

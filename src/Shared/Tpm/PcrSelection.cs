@@ -104,7 +104,8 @@ public sealed class PcrSelection : IEquatable<PcrSelection>
         return selection;
     }
 
-    internal static PcrSelection Read(ref TpmReader reader)
+    /// <summary>Reads a TPML_PCR_SELECTION inside a larger structure (a PCR_Read response).</summary>
+    public static PcrSelection Read(ref TpmReader reader)
     {
         var count = reader.ReadUInt32();
         if (count > MaxBanks)

@@ -154,7 +154,11 @@ public sealed partial class TpmPublic
     public byte[] QualifiedName(ReadOnlySpan<byte> parentQualifiedName) =>
         TpmName.Qualified(NameAlg, parentQualifiedName, Name);
 
-    internal static TpmPublic Read(ref TpmReader reader)
+    /// <summary>Reads a TPM2B_PUBLIC inside a larger structure (e.g. a CreatePrimary or ReadPublic response).</summary>
+    public static TpmPublic ReadSized(ref TpmReader reader) => ParseTpmt(reader.ReadSized("TPM2B_PUBLIC"));
+
+    /// <summary>Reads a TPMT_PUBLIC inside a larger structure.</summary>
+    public static TpmPublic Read(ref TpmReader reader)
     {
         var type = (TpmAlg)reader.ReadUInt16();
         var nameAlg = (TpmAlg)reader.ReadUInt16();

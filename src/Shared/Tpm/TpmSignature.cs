@@ -32,7 +32,8 @@ public sealed class TpmSignature
         return signature;
     }
 
-    internal static TpmSignature Read(ref TpmReader reader)
+    /// <summary>Reads a TPMT_SIGNATURE inside a larger structure (a Quote or Certify response).</summary>
+    public static TpmSignature Read(ref TpmReader reader)
     {
         var sigAlg = (TpmAlg)reader.ReadUInt16();
         switch (sigAlg)
