@@ -69,3 +69,49 @@ public class SwtpmCredentialTests
         }
     }
 }
+
+/// <summary>
+/// Storage keys beyond the low-range EKs (SHA-384 nameAlg, AES-256, P-384, RSA-3072): a password-authorised
+/// restricted decryption primary in the endorsement hierarchy stands in for an EK, so the test needs no
+/// PolicyOR session, and exercises the same MakeCredential arithmetic.
+/// </summary>
+public class SwtpmCredentialAlgorithmTests
+{
+    [Theory]
+    [InlineData("ecc384:aes256cfb", "sha384")]
+    [InlineData("ecc256:aes256cfb", "sha256")]
+    [InlineData("rsa3072:aes256cfb", "sha384")]
+    [InlineData("rsa2048:aes128cfb", "sha512")]
+    public void A_real_tpm_activates_our_blob_for_other_storage_key_algorithms(string algorithm, string nameAlg)
+    {
+        using var tpm = Swtpm.Start(manufacture: false);
+        var dir = Directory.CreateTempSubdirectory("keylime-mc.").FullName;
+        try
+        {
+            string F(string name) => Path.Combine(dir, name);
+            tpm.Tools("tpm2_createprimary",
+                $"-C e -G {algorithm} -g {nameAlg} -a fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|decrypt -c {F("ek.ctx")}");
+            tpm.Tools("tpm2_readpublic", $"-c {F("ek.ctx")} -o {F("ek.pub")}");
+            tpm.Tools("tpm2_flushcontext", "-t");
+            tpm.Tools("tpm2_create",
+                $"-C {F("ek.ctx")} -G rsa2048:rsassa-sha256:null -a fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign -u {F("ak.pub")} -r {F("ak.priv")}");
+            tpm.Tools("tpm2_flushcontext", "-t");
+            tpm.Tools("tpm2_load", $"-C {F("ek.ctx")} -u {F("ak.pub")} -r {F("ak.priv")} -c {F("ak.ctx")}");
+            tpm.Tools("tpm2_flushcontext", "-t");
+
+            var ek = TpmPublic.Parse(File.ReadAllBytes(F("ek.pub")));
+            var ak = TpmPublic.Parse(File.ReadAllBytes(F("ak.pub")));
+            Assert.True(AkPolicy.Check(ak).IsAllowed);
+            var secret = MakeCredential.NewKeylimeCredential();
+            File.WriteAllBytes(F("blob"), MakeCredential.Create(ek, ak.Name, secret).ToBytes());
+
+            tpm.Tools("tpm2_activatecredential", $"-c {F("ak.ctx")} -C {F("ek.ctx")} -i {F("blob")} -o {F("out")}");
+
+            Assert.Equal(secret, File.ReadAllBytes(F("out")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
