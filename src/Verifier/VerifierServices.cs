@@ -20,7 +20,6 @@ public static class VerifierServices
         services.AddVerifierIdentity();
         services.AddAgents();
         services.AddPolicies();
-        services.AddApiVersionConstraints();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, VerifierJson.Default));
         return services;
     }

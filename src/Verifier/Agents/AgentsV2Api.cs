@@ -15,9 +15,11 @@ public sealed record AgentIdList([property: JsonPropertyName("uuids")] IReadOnly
 /// </summary>
 public static class AgentsV2Api
 {
-    public static IEndpointRouteBuilder MapAgentsV2(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapAgentsV2(this IEndpointRouteBuilder routes) =>
+        routes.MapUnder(ApiVersions.V2Prefixes, version => MapAgents(version.MapGroup("/agents").WithTags("Agents (v2)")));
+
+    private static void MapAgents(RouteGroupBuilder agents)
     {
-        var agents = routes.MapGroup(ApiVersions.V2Prefix + "/agents").WithTags("Agents (v2)");
 
         agents.MapGet("/", List).RequireAuthorization(AccessPolicies.Admin);
         agents.MapGet("/{agent_id}", Status).RequireAuthorization(AccessPolicies.AgentOrAdmin)
@@ -34,7 +36,6 @@ public static class AgentsV2Api
             .Produces<V2Response<EmptyResults>>(StatusCodes.Status404NotFound);
         agents.MapPut("/{agent_id}/stop", Stop).RequireAuthorization(AccessPolicies.Admin)
             .Produces<V2Response<EmptyResults>>(StatusCodes.Status404NotFound);
-        return routes;
     }
 
     /// <summary>The failure in Keylime's v2 envelope.</summary>

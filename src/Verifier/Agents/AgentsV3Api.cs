@@ -14,9 +14,11 @@ public static class AgentsV3Api
 {
     public const string ResourceType = "agent";
 
-    public static IEndpointRouteBuilder MapAgentsV3(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapAgentsV3(this IEndpointRouteBuilder routes) =>
+        routes.MapUnder(ApiVersions.V3Prefixes, version => MapAgents(version.MapGroup("/agents").WithTags("Agents (v3)")));
+
+    private static void MapAgents(RouteGroupBuilder agents)
     {
-        var agents = routes.MapGroup(ApiVersions.V3Prefix + "/agents").WithTags("Agents (v3)");
         agents.MapGet("/", List).RequireAuthorization(AccessPolicies.Admin);
         agents.MapPost("/", (HttpRequest request, AgentEnrollment enrollment, AgentRegistry registry, CancellationToken ct) =>
             Enroll(null, request, enrollment, registry, ct)).RequireAuthorization(AccessPolicies.Admin)
@@ -29,11 +31,10 @@ public static class AgentsV3Api
         agents.MapPatch("/{agent_id}", Patch).RequireAuthorization(AccessPolicies.Admin)
             .Accepts<JsonApiRequest<AgentPatch>>("application/vnd.api+json", "application/json");
         agents.MapDelete("/{agent_id}", Delete).RequireAuthorization(AccessPolicies.Admin);
-        return routes;
     }
 
     private static JsonApiResource<AgentStatus> Resource(HttpRequest request, string agentId, AgentStatus status) =>
-        new(ResourceType, agentId, status, new JsonApiLinks($"/{request.RouteValues["api_version"]}/agents/{agentId}"));
+        new(ResourceType, agentId, status, new JsonApiLinks($"{ApiVersions.PrefixOf(request)}/agents/{agentId}"));
 
     private static async Task<Ok<JsonApiDocument<List<JsonApiResource<AgentStatus>>>>> List(
         HttpRequest request, AgentRegistry registry, CancellationToken cancellationToken)

@@ -2,8 +2,9 @@ namespace Keylime.Verifier.Api;
 
 /// <summary>
 /// Path prefixes (spec/verifier.md §2): v2 routes answer under <c>/v2</c>, <c>/v2.0</c>…<c>/v2.6</c>,
-/// v3 routes under <c>/v3</c> and <c>/v3.0</c>. Matched by route constraints so each route is one
-/// endpoint (and one OpenAPI operation) instead of nine copies.
+/// v3 routes under <c>/v3</c> and <c>/v3.0</c>. Each prefix is mapped as literal routes (so a known
+/// path with another method is 405, as in Keylime); only the current prefix of each major version
+/// appears in the OpenAPI document.
 /// </summary>
 public static class ApiVersions
 {
@@ -12,30 +13,32 @@ public static class ApiVersions
     /// <summary>What <c>GET /version</c> advertises; 1.0 routes are not served.</summary>
     public static readonly IReadOnlyList<string> Supported = ["2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.0"];
 
-    public const string V2Prefix = "/{api_version:keylime_v2}";
+    public static readonly IReadOnlyList<string> V2Prefixes = ["/v2.6", "/v2", "/v2.0", "/v2.1", "/v2.2", "/v2.3", "/v2.4", "/v2.5"];
 
-    public const string V3Prefix = "/{api_version:keylime_v3}";
+    public static readonly IReadOnlyList<string> V3Prefixes = ["/v3.0", "/v3"];
 
-    public static IServiceCollection AddApiVersionConstraints(this IServiceCollection services) =>
-        services.Configure<RouteOptions>(options =>
-        {
-            options.SetParameterPolicy<V2Constraint>("keylime_v2");
-            options.SetParameterPolicy<V3Constraint>("keylime_v3");
-        });
-
-    private static readonly HashSet<string> V2 = ["v2", "v2.0", "v2.1", "v2.2", "v2.3", "v2.4", "v2.5", "v2.6"];
-
-    private static readonly HashSet<string> V3 = ["v3", "v3.0"];
-
-    private sealed class V2Constraint : IRouteConstraint
+    /// <summary>Maps <paramref name="map"/> under every prefix; the first is the documented one.</summary>
+    public static IEndpointRouteBuilder MapUnder(this IEndpointRouteBuilder routes, IReadOnlyList<string> prefixes, Action<RouteGroupBuilder> map)
     {
-        public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
-            values.TryGetValue(routeKey, out var value) && value is string s && V2.Contains(s);
+        for (var i = 0; i < prefixes.Count; i++)
+        {
+            var group = routes.MapGroup(prefixes[i]);
+            if (i > 0)
+            {
+                group.ExcludeFromDescription();
+            }
+
+            map(group);
+        }
+
+        return routes;
     }
 
-    private sealed class V3Constraint : IRouteConstraint
+    /// <summary>The version prefix the request came in on (<c>/v3.0</c>, <c>/v2</c>…), for self links.</summary>
+    public static string PrefixOf(HttpRequest request)
     {
-        public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
-            values.TryGetValue(routeKey, out var value) && value is string s && V3.Contains(s);
+        var path = request.Path.Value ?? "";
+        var end = path.IndexOf('/', 1);
+        return end < 0 ? path : path[..end];
     }
 }

@@ -29,9 +29,12 @@ public static class PoliciesV2Api
 {
     private const int MaxNameLength = Data.RuntimePolicy.NameMaxLength;
 
-    public static IEndpointRouteBuilder MapPoliciesV2(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapPoliciesV2(this IEndpointRouteBuilder routes) =>
+        routes.MapUnder(ApiVersions.V2Prefixes, MapPolicies);
+
+    private static void MapPolicies(RouteGroupBuilder routes)
     {
-        var runtime = routes.MapGroup(ApiVersions.V2Prefix + "/allowlists").WithTags("Runtime policies (v2)")
+        var runtime = routes.MapGroup("/allowlists").WithTags("Runtime policies (v2)")
             .RequireAuthorization(AccessPolicies.Admin);
         runtime.MapGet("/", async (RuntimePolicyStore store, CancellationToken ct) =>
             V2.Ok(new RuntimePolicyNames(await store.NamesAsync(ct))));
@@ -45,7 +48,7 @@ public static class PoliciesV2Api
         runtime.MapDelete("/{name}", async (string name, RuntimePolicyStore store, CancellationToken ct) =>
             ToDeleted(await store.DeleteAsync(name, ct)));
 
-        var mb = routes.MapGroup(ApiVersions.V2Prefix + "/mbpolicies").WithTags("Measured-boot policies (v2)")
+        var mb = routes.MapGroup("/mbpolicies").WithTags("Measured-boot policies (v2)")
             .RequireAuthorization(AccessPolicies.Admin);
         mb.MapGet("/", async (MeasuredBootPolicyStore store, CancellationToken ct) =>
             V2.Ok(new MeasuredBootPolicyNames(await store.NamesAsync(ct))));
@@ -58,7 +61,6 @@ public static class PoliciesV2Api
             .Accepts<MeasuredBootPolicyUpload>("application/json").Produces<V2Response<EmptyResults>>(StatusCodes.Status404NotFound);
         mb.MapDelete("/{name}", async (string name, MeasuredBootPolicyStore store, CancellationToken ct) =>
             ToDeleted(await store.DeleteAsync(name, ct)));
-        return routes;
     }
 
     private static async Task<Results<Ok<V2Response<RuntimePolicyView>>, JsonHttpResult<V2Response<EmptyResults>>>> GetRuntime(

@@ -42,9 +42,12 @@ public static class PoliciesV3Api
     public const string ImaType = "ima_policy";
     public const string UefiType = "uefi_refstate";
 
-    public static IEndpointRouteBuilder MapPoliciesV3(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapPoliciesV3(this IEndpointRouteBuilder routes) =>
+        routes.MapUnder(ApiVersions.V3Prefixes, MapPolicies);
+
+    private static void MapPolicies(RouteGroupBuilder routes)
     {
-        var ima = routes.MapGroup(ApiVersions.V3Prefix + "/policies/ima").WithTags("Runtime policies (v3)")
+        var ima = routes.MapGroup("/policies/ima").WithTags("Runtime policies (v3)")
             .RequireAuthorization(AccessPolicies.Admin);
         ima.MapGet("/", async (HttpRequest request, RuntimePolicyStore store, CancellationToken ct) =>
             TypedResults.Ok(Collection(request, ImaType, await store.NamesAsync(ct), n => new ImaPolicyAttributes { Name = n })));
@@ -56,7 +59,7 @@ public static class PoliciesV3Api
         ima.MapDelete("/{name}", async (string name, HttpRequest request, RuntimePolicyStore store, CancellationToken ct) =>
             Deleted(await store.DeleteAsync(name, ct), request));
 
-        var uefi = routes.MapGroup(ApiVersions.V3Prefix + "/refstates/uefi").WithTags("Measured-boot reference states (v3)")
+        var uefi = routes.MapGroup("/refstates/uefi").WithTags("Measured-boot reference states (v3)")
             .RequireAuthorization(AccessPolicies.Admin);
         uefi.MapGet("/", async (HttpRequest request, MeasuredBootPolicyStore store, CancellationToken ct) =>
             TypedResults.Ok(Collection(request, UefiType, await store.NamesAsync(ct), n => new UefiRefstateAttributes { Name = n })));
@@ -67,14 +70,13 @@ public static class PoliciesV3Api
             SaveUefi(name, request, store, create: false, ct)).Accepts<JsonApiRequest<UefiRefstateAttributes>>("application/vnd.api+json", "application/json");
         uefi.MapDelete("/{name}", async (string name, HttpRequest request, MeasuredBootPolicyStore store, CancellationToken ct) =>
             Deleted(await store.DeleteAsync(name, ct), request));
-        return routes;
     }
 
     private static JsonApiDocument<List<JsonApiResource<T>>> Collection<T>(HttpRequest request, string type, IReadOnlyList<string> names, Func<string, T> attributes) =>
         new(names.Select(n => new JsonApiResource<T>(type, n, attributes(n), new JsonApiLinks($"{request.Path.Value?.TrimEnd('/')}/{n}"))).ToList(),
             new JsonApiLinks(request.Path));
 
-    private static string SelfLink(HttpRequest request, string kind, string name) => $"/{request.RouteValues["api_version"]}/{kind}/{name}";
+    private static string SelfLink(HttpRequest request, string kind, string name) => $"{ApiVersions.PrefixOf(request)}/{kind}/{name}";
 
     private static async Task<Results<Ok<JsonApiDocument<JsonApiResource<ImaPolicyAttributes>>>, JsonHttpResult<JsonApiErrorDocument>>> ShowIma(
         string name, HttpRequest request, RuntimePolicyStore store, CancellationToken cancellationToken)

@@ -24,9 +24,9 @@ public static class VersionsApi
         info.MapGet("/versions", Versions);
         info.MapGet("/", () => TypedResults.Redirect("/v3.0/", permanent: false, preserveMethod: true))
             .ExcludeFromDescription();
-        info.MapGet(ApiVersions.V3Prefix + "/", () => TypedResults.Ok());
-        info.MapGet(ApiVersions.V2Prefix + "/", () =>
-            V2.Status(StatusCodes.Status405MethodNotAllowed, "Not Implemented: Use /agents/ interface instead"));
+        routes.MapUnder(ApiVersions.V3Prefixes, v3 => v3.MapGet("/", () => TypedResults.Ok()).WithTags("Server information"));
+        routes.MapUnder(ApiVersions.V2Prefixes, v2 => v2.MapGet("/", () =>
+            V2.Status(StatusCodes.Status405MethodNotAllowed, "Not Implemented: Use /agents/ interface instead")).WithTags("Server information"));
         return routes;
     }
 

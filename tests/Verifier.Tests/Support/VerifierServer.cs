@@ -20,7 +20,7 @@ namespace Keylime.Verifier.Tests.Support;
 public sealed class VerifierServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly List<HttpClient> _clients = [];
+    private VerifierClients? _clients;
 
     private VerifierServer(WebApplication app, TestDatabase database, VerifierOptions options)
     {
@@ -58,52 +58,30 @@ public sealed class VerifierServer : IAsyncDisposable
         return env;
     }
 
-    public static async Task<VerifierServer> StartAsync(string provider = TestDatabase.Sqlite, IDictionary<string, string>? overrides = null)
+    public static async Task<VerifierServer> StartAsync(
+        string provider = TestDatabase.Sqlite, IDictionary<string, string>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
         var locations = new KeylimeConfigLocations(
             Path.Combine(database.KeylimeDir, "no-etc"), Path.Combine(database.KeylimeDir, "no-usr-etc"),
             Environment(database, FreePort.Next(), overrides));
         var options = VerifierOptions.Load(locations);
-        var app = VerifierApp.Build(options, configureServices: s => s.AddLogging());
+        var app = VerifierApp.Build(options, configureServices: configureServices);
         await app.Services.MigrateVerifierDatabaseAsync(options);
         await app.StartAsync();
         return new VerifierServer(app, database, options);
     }
 
-    /// <summary>The tenant's identity: cv_ca's generated client certificate.</summary>
-    public HttpClient Admin() => Client(LoadPem(Path.Combine(CvCa, TlsSettings.ClientCertFile), Path.Combine(CvCa, TlsSettings.ClientKeyFile)));
+    /// <summary>Clients of this server (admin, anonymous, bearer, foreign certificate).</summary>
+    public VerifierClients Clients => _clients ??= new VerifierClients(BaseAddress, CvCa);
 
-    /// <summary>No client certificate at all.</summary>
-    public HttpClient Anonymous() => Client(null);
+    public HttpClient Admin() => Clients.Admin();
 
-    /// <summary>A caller presenting a PoP bearer token (and no certificate: a bearer header never uses mTLS).</summary>
-    public HttpClient Bearer(string token, bool withAdminCertificate = false)
-    {
-        var client = withAdminCertificate ? Admin() : Anonymous();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public HttpClient Anonymous() => Clients.Anonymous();
 
-    /// <summary>A client certificate with CN=admin issued by a CA the verifier does not trust.</summary>
-    public HttpClient ForeignCertificate() => Client(ForeignCa.Issue("admin"));
+    public HttpClient Bearer(string token, bool withAdminCertificate = false) => Clients.Bearer(token, withAdminCertificate);
 
-    public HttpClient Client(X509Certificate2? certificate)
-    {
-        var trusted = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(CvCa, TlsSettings.CaCertFile));
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = certificate is null ? null : new X509CertificateCollection { certificate },
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate!,
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && ChainsTo(new X509Certificate2(cert), trusted),
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        _clients.Add(client);
-        return client;
-    }
+    public HttpClient ForeignCertificate() => Clients.ForeignCertificate();
 
     /// <summary>Runs <paramref name="action"/> on a fresh scope's database context.</summary>
     public async Task<T> WithDbAsync<T>(Func<VerifierDbContext, Task<T>> action)
@@ -114,52 +92,9 @@ public sealed class VerifierServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients)
-        {
-            client.Dispose();
-        }
-
+        _clients?.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Database.DisposeAsync();
-    }
-
-    public static X509Certificate2 LoadPem(string certificate, string key)
-    {
-        using var pem = X509Certificate2.CreateFromPemFile(certificate, key);
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-    }
-
-    private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 root)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(root);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate);
-    }
-
-    /// <summary>A throwaway CA unknown to the verifier.</summary>
-    private static class ForeignCa
-    {
-        private static readonly Lazy<(X509Certificate2 Ca, RSA Key)> Root = new(() =>
-        {
-            var key = RSA.Create(2048);
-            var request = new CertificateRequest("CN=Foreign Test CA", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-            return (request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)), key);
-        });
-
-        public static X509Certificate2 Issue(string commonName)
-        {
-            var (ca, _) = Root.Value;
-            using var key = RSA.Create(2048);
-            var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-            using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10), RandomNumberGenerator.GetBytes(8));
-            using var withKey = issued.CopyWithPrivateKey(key);
-            return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
-        }
     }
 }
