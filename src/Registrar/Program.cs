@@ -1,3 +1,25 @@
-// Skeleton: the Registrar service is built in its own issue; until then it refuses to start.
-Console.Error.WriteLine("keylime Registrar: not built yet");
-return 1;
+using Keylime.Registrar;
+using Keylime.Registrar.Agents;
+using Keylime.Registrar.Api;
+using Keylime.Registrar.Hosting;
+using Keylime.Registrar.Storage;
+using Keylime.Registrar.Versions;
+using Keylime.Shared.Configuration;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Host.UseSystemd();
+var options = RegistrarOptions.Load();
+builder.AddRegistrar(options);
+builder.UseRegistrarListeners(options);
+
+var app = builder.Build();
+app.UseKeylimeProtocol();
+app.UseSwagger();
+app.UseSwaggerUI();
+app.MapVersions();
+app.MapAgents();
+await app.MigrateRegistrarDatabaseAsync();
+await app.RunAsync();
+
+/// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Keylime.TestSupport;
+
+namespace Keylime.Registrar.Tests.Support;
+
+public enum DatabaseKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// A real registrar process (the built Keylime.Registrar.dll) on 127.0.0.1 free ports, configured
+/// the way an operator would: Keylime's registrar.conf template, KEYLIME_REGISTRAR_* overrides, a
+/// cv_ca under KEYLIME_DIR (tls_dir = default). Stopped by PID; its temp dir and database removed.
+/// </summary>
+public sealed class RegistrarProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly string? _postgresDatabase;
+
+    private RegistrarProcess(Process process, string directory, int port, int tlsPort, string databaseUrl, string? postgresDatabase, TestCertificateAuthority ca)
+    {
+        _process = process;
+        Directory = directory;
+        Port = port;
+        TlsPort = tlsPort;
+        DatabaseUrl = databaseUrl;
+        _postgresDatabase = postgresDatabase;
+        Ca = ca;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        Admin = HttpsClient(withClientCertificate: true);
+        Anonymous = HttpsClient(withClientCertificate: false);
+    }
+
+    public string Directory { get; }
+
+    public int Port { get; }
+
+    public int TlsPort { get; }
+
+    public string DatabaseUrl { get; }
+
+    public TestCertificateAuthority Ca { get; }
+
+    /// <summary>The plain HTTP listener (agents).</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>HTTPS with the cv_ca client certificate (CN=admin), as the tenant calls.</summary>
+    public HttpClient Admin { get; }
+
+    /// <summary>HTTPS without a client certificate, as the Rust agent calls with registrar TLS on.</summary>
+    public HttpClient Anonymous { get; }
+
+    public string Log => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "";
+
+    private string LogPath => Path.Combine(Directory, "registrar.log");
+
+    public static RegistrarProcess Start(DatabaseKind database, IDictionary<string, string>? environment = null)
+    {
+        var dir = System.IO.Directory.CreateTempSubdirectory("keylime-registrar.").FullName;
+        var ca = TestCertificateAuthority.Create(Path.Combine(dir, "cv_ca"));
+        File.Copy(SharedData.Path("data", "keylime-conf", "registrar.conf"), Path.Combine(dir, "registrar.conf"));
+        var (url, pgName) = database == DatabaseKind.Sqlite ? ("sqlite", null) : PostgresUrl();
+        var port = FreePort.Next();
+        var tlsPort = FreePort.Next();
+        var env = new Dictionary<string, string>
+        {
+            ["KEYLIME_REGISTRAR_CONFIG"] = Path.Combine(dir, "registrar.conf"),
+            ["KEYLIME_DIR"] = dir,
+            ["KEYLIME_REGISTRAR_IP"] = "127.0.0.1",
+            ["KEYLIME_REGISTRAR_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KEYLIME_REGISTRAR_TLS_PORT"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KEYLIME_REGISTRAR_DATABASE_URL"] = url,
+            ["KEYLIME_TENANT_TPM_CERT_STORE"] = Path.Combine(dir, "no_tpm_cert_store"),
+        };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            env[k] = v;
+        }
+
+        var process = Launch(dir, env);
+        var registrar = new RegistrarProcess(process, dir, port, tlsPort, url, pgName, ca);
+        registrar.WaitUntilServing();
+        return registrar;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(); // our own child, by PID
+                _process.WaitForExit(10000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+        Http.Dispose();
+        Admin.Dispose();
+        Anonymous.Dispose();
+        if (_postgresDatabase is not null)
+        {
+            TestDatabase.DropPostgres(_postgresDatabase);
+        }
+
+        Ca.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static Process Launch(string dir, Dictionary<string, string> env)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "Keylime.Registrar.dll");
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, WorkingDirectory = dir };
+        psi.ArgumentList.Add(dll);
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        // Output goes to a file the test can print on failure; a redirected pipe nobody reads would block the server.
+        psi.ArgumentList.Add($"--Logging:LogLevel:Default=Warning");
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the registrar");
+        var log = new StreamWriter(Path.Combine(dir, "registrar.log")) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.Exited += (_, _) => { lock (log) { log.Flush(); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private void WaitUntilServing()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the registrar exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                using var response = Http.GetAsync("/version").GetAwaiter().GetResult();
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw new TimeoutException($"the registrar did not answer on port {Port}:\n{Log}");
+    }
+
+    private HttpClient HttpsClient(bool withClientCertificate)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsToTestCa(certificate);
+        if (withClientCertificate)
+        {
+            handler.SslOptions.ClientCertificates = [Ca.Client];
+        }
+
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{TlsPort}") };
+    }
+
+    private bool ChainsToTestCa(X509Certificate? certificate)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(Ca.Certificate);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var cert = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(cert);
+    }
+
+    private static (string Url, string Name) PostgresUrl()
+    {
+        var baseUrl = new Uri(Prerequisites.PostgresConnectionString());
+        var name = $"registrar_test_{Guid.NewGuid():N}";
+        return ($"{baseUrl.Scheme}://{baseUrl.UserInfo}@{baseUrl.Host}:{baseUrl.Port}/{name}", name);
+    }
+}
