@@ -58,7 +58,26 @@ public sealed class RegistrarProcess : IDisposable
 
     private string LogPath => Path.Combine(Directory, "registrar.log");
 
+    /// <summary>Starts a registrar; a start that fails (e.g. a port taken meanwhile by another test) is retried on new ports.</summary>
     public static RegistrarProcess Start(DatabaseKind database, IDictionary<string, string>? environment = null)
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                return StartOnce(database, environment);
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                last = e;
+            }
+        }
+
+        throw new InvalidOperationException("the registrar did not start in 3 attempts", last);
+    }
+
+    private static RegistrarProcess StartOnce(DatabaseKind database, IDictionary<string, string>? environment)
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("keylime-registrar.").FullName;
         var ca = TestCertificateAuthority.Create(Path.Combine(dir, "cv_ca"));
@@ -78,13 +97,21 @@ public sealed class RegistrarProcess : IDisposable
         };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
-            env[k] = v;
+            env[k] = v.Replace("{KEYLIME_DIR}", dir, StringComparison.Ordinal);
         }
 
         var process = Launch(dir, env);
         var registrar = new RegistrarProcess(process, dir, port, tlsPort, url, pgName, ca);
-        registrar.WaitUntilServing();
-        return registrar;
+        try
+        {
+            registrar.WaitUntilServing();
+            return registrar;
+        }
+        catch
+        {
+            registrar.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()
@@ -146,7 +173,7 @@ public sealed class RegistrarProcess : IDisposable
 
     private void WaitUntilServing()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
