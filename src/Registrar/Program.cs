@@ -1,7 +1,6 @@
 using Keylime.Registrar;
 using Keylime.Registrar.Agents;
 using Keylime.Registrar.Api;
-using Keylime.Registrar.Hosting;
 using Keylime.Registrar.Storage;
 using Keylime.Registrar.Versions;
 using Keylime.Shared.Configuration;
@@ -10,7 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Host.UseSystemd();
 var options = RegistrarOptions.Load();
 builder.AddRegistrar(options);
-builder.UseRegistrarListeners(options);
+builder.ListenAsConfigured(options);
 
 var app = builder.Build();
 app.UseKeylimeProtocol();

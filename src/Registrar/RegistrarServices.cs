@@ -1,7 +1,9 @@
+using Keylime.Hosting;
 using Keylime.Registrar.Agents;
 using Keylime.Registrar.Api;
 using Keylime.Registrar.Storage;
 using Keylime.Shared.Configuration;
+using Keylime.Shared.Security;
 using Keylime.Shared.Tpm;
 
 namespace Keylime.Registrar;
@@ -22,6 +24,26 @@ public static class RegistrarServices
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RegistrarJsonContext.Default));
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "Keylime registrar", Version = ApiVersions.Current }));
+        return builder;
+    }
+
+    /// <summary>
+    /// ip:port plain HTTP and ip:tls_port HTTPS (client certificate optional, verified against
+    /// trusted_client_ca when sent), body cap max_upload_size. TLS material per tls_dir
+    /// (<c>default</c> = the verifier's cv_ca, <c>generate</c> = reg_ca created on first start).
+    /// </summary>
+    public static WebApplicationBuilder ListenAsConfigured(this WebApplicationBuilder builder, RegistrarOptions options)
+    {
+        var tls = TlsMaterial.ForRegistrar(options);
+        builder.Services.AddSingleton(tls);
+        builder.WebHost.UseKeylimeKestrel(new KeylimeListenOptions
+        {
+            Ip = options.Ip,
+            HttpPorts = [options.Port],
+            HttpsPorts = [options.TlsPort],
+            MaxRequestBodySize = options.MaxUploadSize,
+            Tls = tls,
+        });
         return builder;
     }
 

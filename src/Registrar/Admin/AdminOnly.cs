@@ -1,4 +1,4 @@
-using System.Security.Cryptography.X509Certificates;
+using Keylime.Hosting;
 using Keylime.Registrar.Api;
 
 namespace Keylime.Registrar.Admin;
@@ -19,35 +19,13 @@ public sealed class AdminOnly : IEndpointFilter
             return Answer.BadRequest("Bad Request");
         }
 
-        if (http.Request.Headers.ContainsKey("Authorization"))
+        if (http.AdminCommonName() is null)
         {
-            return Answer.AuthorizationDenied("Admin routes need a client certificate, not an Authorization header");
-        }
-
-        if (AdminIdentity(http.Connection.ClientCertificate) is null)
-        {
-            return Answer.AuthorizationDenied("Action requires admin privileges: present a client certificate with a subject CN");
+            return Answer.AuthorizationDenied(http.Request.Headers.ContainsKey("Authorization")
+                ? "Admin routes need a client certificate, not an Authorization header"
+                : "Action requires admin privileges: present a client certificate with a subject CN");
         }
 
         return await next(context);
-    }
-
-    /// <summary>The CN of the client certificate Kestrel already validated against trusted_client_ca.</summary>
-    internal static string? AdminIdentity(X509Certificate2? certificate)
-    {
-        if (certificate is null)
-        {
-            return null;
-        }
-
-        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
-        {
-            if (rdn.GetSingleElementType().Value == "2.5.4.3" && rdn.GetSingleElementValue() is { Length: > 0 } cn)
-            {
-                return cn;
-            }
-        }
-
-        return null;
     }
 }

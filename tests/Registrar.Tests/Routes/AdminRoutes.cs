@@ -124,6 +124,14 @@ public abstract class AdminRoutes(RegistrarFixture fixture)
     }
 
     [Fact]
+    public async Task Client_certificate_from_an_untrusted_CA_fails_the_TLS_handshake()
+    {
+        using var stranger = TestCertificateAuthority.StrangerClient();
+        using var client = Registrar.HttpsClient(stranger);
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("/v2.6/agents/"));
+    }
+
+    [Fact]
     public async Task Public_routes_work_on_the_HTTPS_port_without_a_client_certificate()
     {
         using var agent = SharedKeys.NewAgent();

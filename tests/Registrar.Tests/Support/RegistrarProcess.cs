@@ -31,8 +31,8 @@ public sealed class RegistrarProcess : IDisposable
         _postgresDatabase = postgresDatabase;
         Ca = ca;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        Admin = HttpsClient(withClientCertificate: true);
-        Anonymous = HttpsClient(withClientCertificate: false);
+        Admin = HttpsClient(ca.Client);
+        Anonymous = HttpsClient(null);
     }
 
     public string Directory { get; }
@@ -80,7 +80,7 @@ public sealed class RegistrarProcess : IDisposable
     private static RegistrarProcess StartOnce(DatabaseKind database, IDictionary<string, string>? environment)
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("keylime-registrar.").FullName;
-        var ca = TestCertificateAuthority.Create(Path.Combine(dir, "cv_ca"));
+        var ca = TestCertificateAuthority.Create(dir);
         File.Copy(SharedData.Path("data", "keylime-conf", "registrar.conf"), Path.Combine(dir, "registrar.conf"));
         var (url, pgName) = database == DatabaseKind.Sqlite ? ("sqlite", null) : PostgresUrl();
         var port = FreePort.Next();
@@ -199,13 +199,14 @@ public sealed class RegistrarProcess : IDisposable
         throw new TimeoutException($"the registrar did not answer on port {Port}:\n{Log}");
     }
 
-    private HttpClient HttpsClient(bool withClientCertificate)
+    /// <summary>An HTTPS client that trusts the cv_ca and presents <paramref name="clientCertificate"/> (if any).</summary>
+    public HttpClient HttpsClient(X509Certificate2? clientCertificate)
     {
         var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsToTestCa(certificate);
-        if (withClientCertificate)
+        if (clientCertificate is not null)
         {
-            handler.SslOptions.ClientCertificates = [Ca.Client];
+            handler.SslOptions.ClientCertificates = [clientCertificate];
         }
 
         return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{TlsPort}") };
