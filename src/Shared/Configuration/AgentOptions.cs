@@ -11,6 +11,12 @@ public sealed record AgentOptions
     public string KeylimeDir { get; init; } = KeylimeConfigLocations.DefaultKeylimeDir;
     public string AgentDataPath { get; init; } = "default";
     public string VerifierUrl { get; init; } = "https://localhost:8881";
+
+    /// <summary>
+    /// Whether some source gave a non-empty <c>verifier_url</c>. The template ships <c>""</c>, which
+    /// rust-keylime silently turns into https://localhost:8881; a caller may prefer to refuse that.
+    /// </summary>
+    public bool VerifierUrlConfigured { get; init; }
     public string VerifierTlsCaCert { get; init; } = "default";
     public int AttestationIntervalSeconds { get; init; } = 60;
     public long ExponentialBackoffInitialDelayMs { get; init; } = 10000;
@@ -102,6 +108,7 @@ public sealed record AgentOptions
             KeylimeDir = locations.Env("KEYLIME_DIR") is { Length: > 0 } dir ? dir : s.String("keylime_dir", d.KeylimeDir),
             AgentDataPath = s.String("agent_data_path", d.AgentDataPath),
             VerifierUrl = NonEmpty(s.String("verifier_url", d.VerifierUrl), d.VerifierUrl),
+            VerifierUrlConfigured = s.String("verifier_url", "").Length > 0,
             VerifierTlsCaCert = s.String("verifier_tls_ca_cert", d.VerifierTlsCaCert),
             AttestationIntervalSeconds = s.Int("attestation_interval_seconds", d.AttestationIntervalSeconds, 0),
             ExponentialBackoffInitialDelayMs = s.Long("exponential_backoff_initial_delay", d.ExponentialBackoffInitialDelayMs, 0),

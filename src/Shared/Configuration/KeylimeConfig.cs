@@ -99,7 +99,11 @@ public sealed class KeylimeConfig
             return (env, $"environment variable {envName}");
         }
 
-        return _values.TryGetValue((section, key.ToLowerInvariant()), out var e) ? (e.Value, $"{e.File}:{e.Line}") : null;
+        // configparser's [DEFAULT] section supplies values to every other section.
+        var k = key.ToLowerInvariant();
+        return _values.TryGetValue((section, k), out var e) || _values.TryGetValue(("DEFAULT", k), out e)
+            ? (e.Value, $"{e.File}:{e.Line}")
+            : null;
     }
 
     /// <summary>The environment variable that overrides <c>[section] key</c> for this component.</summary>

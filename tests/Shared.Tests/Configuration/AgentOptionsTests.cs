@@ -20,6 +20,7 @@ public sealed class AgentOptionsTests : IDisposable
         Assert.Equal("d432fbb3-d2f1-4a97-9ef7-75bd81c00000", o.Uuid);
         Assert.Equal("/var/lib/keylime", o.KeylimeDir);
         Assert.Equal("https://localhost:8881", o.VerifierUrl); // template writes "": default applies
+        Assert.False(o.VerifierUrlConfigured);
         Assert.Equal("/var/lib/keylime/agent_data.json", o.AgentDataFile); // "" → default
         Assert.Equal("/var/lib/keylime/cv_ca/cacert.crt", o.VerifierCaFile);
         Assert.Equal(60, o.AttestationIntervalSeconds); // absent from the template
@@ -71,6 +72,7 @@ public sealed class AgentOptionsTests : IDisposable
         var o = AgentOptions.Load(_tree.Locations, new Dictionary<string, string> { ["verifier_url"] = "https://cli:3" });
 
         Assert.Equal("https://cli:3", o.VerifierUrl);
+        Assert.True(o.VerifierUrlConfigured);
         Assert.Equal(7, o.AttestationIntervalSeconds);
         Assert.True(o.RegistrarTlsEnabled);
     }

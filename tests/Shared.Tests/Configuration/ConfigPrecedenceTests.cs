@@ -138,4 +138,14 @@ public sealed class ConfigPrecedenceTests : IDisposable
 
         Assert.Equal("/b/store", RegistrarOptions.Load(_tree.Locations).TpmCertStore);
     }
+
+    [Fact]
+    public void Default_section_supplies_values_that_a_section_does_not_set()
+    {
+        _tree.WriteEtc("verifier.conf", "[DEFAULT]\nmax_workers = 3\nport = 1\n[verifier]\nport = 2\n");
+
+        var o = Load();
+
+        Assert.Equal((3, 2), (o.MaxWorkers, o.Port));
+    }
 }
