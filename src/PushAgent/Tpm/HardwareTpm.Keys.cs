@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Logging;
+
+namespace Keylime.PushAgent.Tpm;
+
+public sealed partial class HardwareTpm
+{
+    private (CreatedPrimary Ek, LoadedKey Ak) Keys() =>
+        (_ek ?? throw new InvalidOperationException("no EK loaded"),
+         _akHandle ?? throw new InvalidOperationException("no AK loaded"));
+
+    private bool TryLoadStored(AgentData stored, TpmHash hash, TpmSignScheme scheme)
+    {
+        try
+        {
+            LoadAk(Convert.FromBase64String(stored.AkPrivate), Convert.FromBase64String(stored.AkPublic), hash, scheme, reused: true);
+            _logger.LogInformation("reusing the stored AK ({Scheme}/{Hash})", stored.AkSignAlg, stored.AkHashAlg);
+            return true;
+        }
+        catch (Exception e) when (e is TpmCommandException or FormatException)
+        {
+            // A cleared TPM or a changed endorsement seed makes the blob unloadable: make a new AK.
+            _logger.LogWarning("the stored AK cannot be loaded ({Error}); creating a new one", e.Message);
+            return false;
+        }
+    }
+
+    private void LoadAk(byte[] tpm2bPrivate, byte[] tpm2bPublic, TpmHash hash, TpmSignScheme scheme, bool reused)
+    {
+        var ek = _ek!;
+        var loaded = WithEkPolicy(auth => _tpm.Load(ek.Handle, auth, tpm2bPrivate, tpm2bPublic));
+        _akHandle = loaded;
+        _ak = new AttestationKey(TpmAlgorithms.KeyTypeOf(scheme), hash, scheme, tpm2bPublic, loaded.Name, reused);
+    }
+
+    private void FlushAk()
+    {
+        if (_akHandle is not null)
+        {
+            _tpm.FlushContext(_akHandle.Handle);
+            _akHandle = null;
+            _ak = null;
+        }
+    }
+
+    /// <summary>
+    /// Runs one command authorized by the EK's policy, PolicySecret(TPM_RH_ENDORSEMENT) in a fresh
+    /// session (L-1/L-2 EKs, nameAlg SHA-256). A successful command closes the session
+    /// (continueSession = 0); after a failure we flush it so sessions do not pile up.
+    /// </summary>
+    private T WithEkPolicy<T>(Func<TpmAuth, T> command)
+    {
+        var session = _tpm.StartPolicySession(TpmHash.Sha256);
+        try
+        {
+            _tpm.PolicySecret(session);
+            return command(TpmAuth.Policy(session));
+        }
+        catch
+        {
+            TryFlush(session);
+            throw;
+        }
+    }
+
+    private void TryFlush(uint handle)
+    {
+        try
+        {
+            _tpm.FlushContext(handle);
+        }
+        catch (TpmCommandException)
+        {
+            // already gone
+        }
+    }
+
+    private byte[]? ReadEkCertificate(uint index)
+    {
+        try
+        {
+            return DerCertificates.First(_tpm.NvReadAll(index));
+        }
+        catch (TpmCommandException e)
+        {
+            _logger.LogInformation("no EK certificate in NV 0x{Index:x8}: {Error}", index, e.ResponseCode);
+            return null;
+        }
+    }
+
+    private List<byte[]> ReadManufacturerCertificates()
+    {
+        var result = new List<byte[]>();
+        foreach (var index in _tpm.GetHandles(ManufacturerCaFirst, ManufacturerCaCount))
+        {
+            try
+            {
+                result.AddRange(DerCertificates.Split(_tpm.NvReadAll(index)));
+            }
+            catch (TpmCommandException e)
+            {
+                _logger.LogWarning("cannot read CA certificate NV 0x{Index:x8}: {Error}", index, e.ResponseCode);
+            }
+        }
+
+        return result;
+    }
+}

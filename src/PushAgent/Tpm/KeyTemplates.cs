@@ -1,0 +1,77 @@
+using Keylime.Shared.Tpm;
+
+namespace Keylime.PushAgent.Tpm;
+
+/// <summary>
+/// The TCG EK Credential Profile low-range templates L-1 (RSA-2048) and L-2 (ECC P-256) and the
+/// Keylime AK template (spec/tpm.md §4). The EK is re-derived from its template on every start:
+/// the same endorsement seed gives the same key, which is what lets a stored AK load again.
+/// </summary>
+public static class KeyTemplates
+{
+    /// <summary>PolicyA-SHA256 = PolicySecret(TPM_RH_ENDORSEMENT): the EK's authPolicy.</summary>
+    public static readonly byte[] PolicyASha256 = Convert.FromHexString("837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa");
+
+    public const uint RsaEkCertificateIndex = 0x01c00002;
+    public const uint EccEkCertificateIndex = 0x01c0000a;
+
+    public const TpmaObject EkAttributes = TpmaObject.FixedTpm | TpmaObject.FixedParent | TpmaObject.SensitiveDataOrigin
+        | TpmaObject.AdminWithPolicy | TpmaObject.Restricted | TpmaObject.Decrypt;
+
+    public const TpmaObject AkAttributes = TpmaObject.FixedTpm | TpmaObject.FixedParent | TpmaObject.SensitiveDataOrigin
+        | TpmaObject.UserWithAuth | TpmaObject.Restricted | TpmaObject.Sign;
+
+    public static uint EkCertificateIndex(TpmKeyType type) =>
+        type == TpmKeyType.Rsa ? RsaEkCertificateIndex : EccEkCertificateIndex;
+
+    /// <summary>The TPMT_PUBLIC of template L-1 (RSA) or L-2 (ECC), unique filled with zeros of full key size.</summary>
+    public static byte[] Ek(TpmKeyType type) => Ek(type, type == TpmKeyType.Rsa ? new byte[256] : null, type == TpmKeyType.Ecc ? (new byte[32], new byte[32]) : null);
+
+    /// <summary>An EK-shaped TPMT_PUBLIC with the given public key (the software EK uses this with its real key).</summary>
+    internal static byte[] Ek(TpmKeyType type, byte[]? modulus, (byte[] X, byte[] Y)? point)
+    {
+        var w = new TpmWriter();
+        w.WriteUInt16((ushort)type).WriteUInt16(Tpm2Alg.Sha256).WriteUInt32((uint)EkAttributes).WriteSized(PolicyASha256);
+        w.WriteUInt16(Tpm2Alg.Aes).WriteUInt16(128).WriteUInt16(Tpm2Alg.Cfb);
+        if (type == TpmKeyType.Rsa)
+        {
+            w.WriteUInt16(Tpm2Alg.Null).WriteUInt16(2048).WriteUInt32(0).WriteSized(modulus!);
+        }
+        else
+        {
+            w.WriteUInt16(Tpm2Alg.Null).WriteUInt16(Tpm2Alg.EccNistP256).WriteUInt16(Tpm2Alg.Null);
+            w.WriteSized(point!.Value.X).WriteSized(point.Value.Y);
+        }
+
+        return w.ToArray();
+    }
+
+    /// <summary>
+    /// The AK template as tss-esapi's create_ak builds it (rust-keylime): restricted signing key,
+    /// nameAlg = the AK hash, symmetric NULL, scheme {RSASSA|RSAPSS|ECDSA, hash}, RSA-2048 / P-256, empty unique.
+    /// </summary>
+    public static byte[] Ak(TpmHash hash, TpmSignScheme scheme) => Ak(hash, scheme, [], null);
+
+    internal static byte[] Ak(TpmHash hash, TpmSignScheme scheme, byte[] modulus, (byte[] X, byte[] Y)? point)
+    {
+        var type = TpmAlgorithms.KeyTypeOf(scheme);
+        var w = new TpmWriter();
+        w.WriteUInt16((ushort)type).WriteUInt16((ushort)hash).WriteUInt32((uint)AkAttributes).WriteSized([]);
+        w.WriteUInt16(Tpm2Alg.Null); // restricted signing key: no symmetric algorithm
+        w.WriteUInt16((ushort)scheme).WriteUInt16((ushort)hash);
+        if (type == TpmKeyType.Rsa)
+        {
+            w.WriteUInt16(2048).WriteUInt32(0).WriteSized(modulus);
+        }
+        else
+        {
+            w.WriteUInt16(Tpm2Alg.EccNistP256).WriteUInt16(Tpm2Alg.Null);
+            w.WriteSized(point?.X ?? []).WriteSized(point?.Y ?? []);
+        }
+
+        return w.ToArray();
+    }
+
+    /// <summary>Wraps a TPMT_PUBLIC into a TPM2B_PUBLIC.</summary>
+    public static byte[] ToTpm2B(ReadOnlySpan<byte> tpmtPublic) => new TpmWriter(tpmtPublic.Length + 2).WriteSized(tpmtPublic).ToArray();
+}

@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using Keylime.PushAgent.Tpm;
+using Keylime.Shared.Tpm;
+
+namespace Keylime.PushAgent.Tests.Tpm;
+
+public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
+{
+    private readonly SwtpmTpmFixture _fx;
+
+    public CredentialActivationTests(SwtpmTpmFixture fx) => _fx = fx;
+
+    /// <summary>tpm2_makecredential -T none: the software MakeCredential the registrar also does.</summary>
+    private byte[] MakeCredential(string tag, byte[] ekPublic, byte[] akName, byte[] secret)
+    {
+        File.WriteAllBytes(_fx.File($"{tag}.ek.pub"), ekPublic);
+        File.WriteAllBytes(_fx.File($"{tag}.secret"), secret);
+        var blob = _fx.File($"{tag}.blob");
+        _fx.Swtpm.Tools("tpm2_makecredential",
+            $"-T none -u {_fx.File($"{tag}.ek.pub")} -s {_fx.File($"{tag}.secret")} -n {Convert.ToHexStringLower(akName)} -o {blob}");
+        return File.ReadAllBytes(blob);
+    }
+
+    [Theory]
+    [InlineData(TpmKeyType.Rsa, TpmSignScheme.RsaSsa)]
+    [InlineData(TpmKeyType.Rsa, TpmSignScheme.EcDsa)]
+    [InlineData(TpmKeyType.Ecc, TpmSignScheme.RsaSsa)]
+    public void A_credential_made_by_tpm2_makecredential_for_our_ek_and_ak_is_activated(TpmKeyType ekType, TpmSignScheme scheme)
+    {
+        using var tpm = _fx.OpenTpm();
+        var ek = tpm.LoadEndorsementKey(ekType);
+        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, scheme, null);
+        var secret = "ZNRKONnwuRuH1h74xZFjBAo1GXglHMAI"u8.ToArray();
+        var blob = MakeCredential($"ok-{ekType}-{scheme}", ek.Public, ak.Name, secret);
+
+        Assert.Equal(CredentialBlob.Magic, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(blob));
+        Assert.Equal(secret, tpm.ActivateCredential(blob));
+    }
+
+    [Fact]
+    public void The_raw_id_object_and_encrypted_secret_without_the_container_are_accepted()
+    {
+        using var tpm = _fx.OpenTpm();
+        var ek = tpm.LoadEndorsementKey(TpmKeyType.Rsa);
+        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null);
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var blob = MakeCredential("raw", ek.Public, ak.Name, secret);
+
+        Assert.Equal(secret, tpm.ActivateCredential(blob.AsSpan(8)));
+    }
+
+    [Fact]
+    public void A_credential_bound_to_another_name_fails_with_TPM_RC_INTEGRITY()
+    {
+        using var tpm = _fx.OpenTpm();
+        var ek = tpm.LoadEndorsementKey(TpmKeyType.Rsa);
+        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null);
+        var otherName = (byte[])ak.Name.Clone();
+        otherName[^1] ^= 1;
+        var blob = MakeCredential("wrong", ek.Public, otherName, RandomNumberGenerator.GetBytes(32));
+
+        var e = Assert.Throws<TpmCommandException>(() => tpm.ActivateCredential(blob));
+        Assert.Equal("ActivateCredential", e.CommandName);
+        Assert.Equal("TPM_RC_INTEGRITY", e.ResponseCode.Name);
+
+        // The failed command's policy session was flushed: the TPM still activates afterwards.
+        var good = MakeCredential("after", ek.Public, ak.Name, "again"u8.ToArray());
+        Assert.Equal("again"u8.ToArray(), tpm.ActivateCredential(good));
+    }
+
+    [Fact]
+    public void A_malformed_blob_is_a_format_error()
+    {
+        using var tpm = _fx.OpenTpm();
+        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
+        tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null);
+        Assert.Throws<TpmFormatException>(() => tpm.ActivateCredential(Convert.FromHexString("badcc0de000000010044")));
+    }
+}
