@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tpm;
 
@@ -35,7 +36,7 @@ public sealed record AgentData
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SoftwareEkPrivate { get; init; }
 
-    public bool Matches(TpmHash hash, TpmSignScheme scheme, byte[] ekName) =>
+    public bool Matches(TpmAlg hash, TpmAlg scheme, byte[] ekName) =>
         AkHashAlg == TpmAlgorithms.Name(hash)
         && AkSignAlg == TpmAlgorithms.Name(scheme)
         && AkKeyAlg == TpmAlgorithms.Name(TpmAlgorithms.KeyTypeOf(scheme))

@@ -1,3 +1,5 @@
+using Keylime.Shared.Tpm;
+
 namespace Keylime.PushAgent.Tpm;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tpm;
 
@@ -8,7 +9,7 @@ public sealed partial class HardwareTpm
         (_ek ?? throw new InvalidOperationException("no EK loaded"),
          _akHandle ?? throw new InvalidOperationException("no AK loaded"));
 
-    private bool TryLoadStored(AgentData stored, TpmHash hash, TpmSignScheme scheme)
+    private bool TryLoadStored(AgentData stored, TpmAlg hash, TpmAlg scheme)
     {
         try
         {
@@ -24,7 +25,7 @@ public sealed partial class HardwareTpm
         }
     }
 
-    private void LoadAk(byte[] tpm2bPrivate, byte[] tpm2bPublic, TpmHash hash, TpmSignScheme scheme, bool reused)
+    private void LoadAk(byte[] tpm2bPrivate, byte[] tpm2bPublic, TpmAlg hash, TpmAlg scheme, bool reused)
     {
         var ek = _ek!;
         var loaded = WithEkPolicy(auth => _tpm.Load(ek.Handle, auth, tpm2bPrivate, tpm2bPublic));
@@ -49,7 +50,7 @@ public sealed partial class HardwareTpm
     /// </summary>
     private T WithEkPolicy<T>(Func<TpmAuth, T> command)
     {
-        var session = _tpm.StartPolicySession(TpmHash.Sha256);
+        var session = _tpm.StartPolicySession(TpmAlg.Sha256);
         try
         {
             _tpm.PolicySecret(session);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tpm;
 
@@ -18,7 +19,7 @@ public sealed partial class HardwareTpm : IAgentTpm
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private CreatedPrimary? _ek;
-    private TpmKeyType _ekType;
+    private TpmAlg _ekType;
     private LoadedKey? _akHandle;
     private AttestationKey? _ak;
 
@@ -44,26 +45,21 @@ public sealed partial class HardwareTpm : IAgentTpm
         lock (_gate)
         {
             var banks = _tpm.GetPcrBanks()
-                .Where(b => b.IsAllocated && TpmAlgorithms.IsHash(b.HashAlg))
-                .Select(b => (TpmHash)b.HashAlg)
+                .Where(b => b.IsAllocated && TpmHash.IsSupported(b.HashAlg))
+                .Select(b => b.HashAlg)
                 .ToList();
             var algorithms = _tpm.GetAlgorithms();
+            const uint signing = Tpm2Cap.AlgAsymmetric | Tpm2Cap.AlgSigning;
             var schemes = algorithms
-                .Where(a => (a.Attributes & (Tpm2Cap.AlgAsymmetric | Tpm2Cap.AlgSigning)) == (Tpm2Cap.AlgAsymmetric | Tpm2Cap.AlgSigning))
+                .Where(a => (a.Attributes & signing) == signing && TpmAlgorithms.SigningSchemes.Contains(a.Alg))
                 .Select(a => a.Alg)
-                .Where(a => Enum.IsDefined(typeof(TpmSignScheme), a))
-                .Select(a => (TpmSignScheme)a)
                 .ToList();
-            var keyTypes = algorithms
-                .Select(a => a.Alg)
-                .Where(a => a is Tpm2Alg.Rsa or Tpm2Alg.Ecc)
-                .Select(a => (TpmKeyType)a)
-                .ToList();
+            var keyTypes = algorithms.Select(a => a.Alg).Where(TpmAlgorithms.KeyTypes.Contains).ToList();
             return new TpmInventory(banks, schemes, keyTypes);
         }
     }
 
-    public EndorsementKey LoadEndorsementKey(TpmKeyType type)
+    public EndorsementKey LoadEndorsementKey(TpmAlg type)
     {
         lock (_gate)
         {
@@ -84,7 +80,7 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public AttestationKey LoadAttestationKey(TpmHash hash, TpmSignScheme scheme, string? agentDataPath)
+    public AttestationKey LoadAttestationKey(TpmAlg hash, TpmAlg scheme, string? agentDataPath)
     {
         lock (_gate)
         {
@@ -119,7 +115,7 @@ public sealed partial class HardwareTpm : IAgentTpm
 
     public byte[] ActivateCredential(ReadOnlySpan<byte> credentialBlob)
     {
-        var blob = CredentialBlob.Parse(credentialBlob);
+        var blob = CredentialInput.Parse(credentialBlob);
         lock (_gate)
         {
             var (ek, ak) = Keys();
@@ -136,7 +132,7 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public QuoteEvidence Quote(ReadOnlySpan<byte> nonce, TpmHash bank, IReadOnlyCollection<int> pcrs)
+    public QuoteEvidence Quote(ReadOnlySpan<byte> nonce, TpmAlg bank, IReadOnlyCollection<int> pcrs)
     {
         var selection = PcrBankSelection.Of(bank, pcrs);
         lock (_gate)
@@ -150,7 +146,7 @@ public sealed partial class HardwareTpm : IAgentTpm
             {
                 var values = _tpm.PcrReadAll(selection);
                 var quote = _tpm.Quote(ak.Handle, nonce, [selection]);
-                var expected = TpmAlgorithms.Hash(sigHash, values.SelectMany(v => v).ToArray());
+                var expected = TpmHash.Hash(sigHash, values.SelectMany(v => v).ToArray());
                 if (expected.AsSpan().SequenceEqual(AttestFields.QuotePcrDigest(quote.Attest)))
                 {
                     return new QuoteEvidence(quote.Attest, quote.Signature, bank, selection.Pcrs, values);
@@ -161,7 +157,7 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public IReadOnlyList<byte[]> ReadPcrs(TpmHash bank, IReadOnlyCollection<int> pcrs)
+    public IReadOnlyList<byte[]> ReadPcrs(TpmAlg bank, IReadOnlyCollection<int> pcrs)
     {
         lock (_gate)
         {
@@ -169,11 +165,11 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public void ExtendPcr(int pcr, TpmHash bank, ReadOnlySpan<byte> digest)
+    public void ExtendPcr(int pcr, TpmAlg bank, ReadOnlySpan<byte> digest)
     {
-        if (digest.Length != TpmAlgorithms.DigestSize(bank))
+        if (digest.Length != TpmHash.DigestSize(bank))
         {
-            throw new ArgumentException($"a {TpmAlgorithms.Name(bank)} extend needs {TpmAlgorithms.DigestSize(bank)} bytes", nameof(digest));
+            throw new ArgumentException($"a {TpmAlgorithms.Name(bank)} extend needs {TpmHash.DigestSize(bank)} bytes", nameof(digest));
         }
 
         lock (_gate)

@@ -15,31 +15,31 @@ public static class KeyTemplates
     public const uint RsaEkCertificateIndex = 0x01c00002;
     public const uint EccEkCertificateIndex = 0x01c0000a;
 
-    public const TpmaObject EkAttributes = TpmaObject.FixedTpm | TpmaObject.FixedParent | TpmaObject.SensitiveDataOrigin
-        | TpmaObject.AdminWithPolicy | TpmaObject.Restricted | TpmaObject.Decrypt;
+    public const TpmObjectAttributes EkAttributes = TpmObjectAttributes.FixedTpm | TpmObjectAttributes.FixedParent | TpmObjectAttributes.SensitiveDataOrigin
+        | TpmObjectAttributes.AdminWithPolicy | TpmObjectAttributes.Restricted | TpmObjectAttributes.Decrypt;
 
-    public const TpmaObject AkAttributes = TpmaObject.FixedTpm | TpmaObject.FixedParent | TpmaObject.SensitiveDataOrigin
-        | TpmaObject.UserWithAuth | TpmaObject.Restricted | TpmaObject.Sign;
+    public const TpmObjectAttributes AkAttributes = TpmObjectAttributes.FixedTpm | TpmObjectAttributes.FixedParent | TpmObjectAttributes.SensitiveDataOrigin
+        | TpmObjectAttributes.UserWithAuth | TpmObjectAttributes.Restricted | TpmObjectAttributes.Sign;
 
-    public static uint EkCertificateIndex(TpmKeyType type) =>
-        type == TpmKeyType.Rsa ? RsaEkCertificateIndex : EccEkCertificateIndex;
+    public static uint EkCertificateIndex(TpmAlg type) =>
+        type == TpmAlg.Rsa ? RsaEkCertificateIndex : EccEkCertificateIndex;
 
     /// <summary>The TPMT_PUBLIC of template L-1 (RSA) or L-2 (ECC), unique filled with zeros of full key size.</summary>
-    public static byte[] Ek(TpmKeyType type) => Ek(type, type == TpmKeyType.Rsa ? new byte[256] : null, type == TpmKeyType.Ecc ? (new byte[32], new byte[32]) : null);
+    public static byte[] Ek(TpmAlg type) => Ek(type, type == TpmAlg.Rsa ? new byte[256] : null, type == TpmAlg.Ecc ? (new byte[32], new byte[32]) : null);
 
     /// <summary>An EK-shaped TPMT_PUBLIC with the given public key (the software EK uses this with its real key).</summary>
-    internal static byte[] Ek(TpmKeyType type, byte[]? modulus, (byte[] X, byte[] Y)? point)
+    internal static byte[] Ek(TpmAlg type, byte[]? modulus, (byte[] X, byte[] Y)? point)
     {
         var w = new TpmWriter();
-        w.WriteUInt16((ushort)type).WriteUInt16(Tpm2Alg.Sha256).WriteUInt32((uint)EkAttributes).WriteSized(PolicyASha256);
-        w.WriteUInt16(Tpm2Alg.Aes).WriteUInt16(128).WriteUInt16(Tpm2Alg.Cfb);
-        if (type == TpmKeyType.Rsa)
+        w.WriteUInt16((ushort)type).WriteUInt16((ushort)TpmAlg.Sha256).WriteUInt32((uint)EkAttributes).WriteSized(PolicyASha256);
+        w.WriteUInt16((ushort)TpmAlg.Aes).WriteUInt16(128).WriteUInt16((ushort)TpmAlg.Cfb);
+        if (type == TpmAlg.Rsa)
         {
-            w.WriteUInt16(Tpm2Alg.Null).WriteUInt16(2048).WriteUInt32(0).WriteSized(modulus!);
+            w.WriteUInt16((ushort)TpmAlg.Null).WriteUInt16(2048).WriteUInt32(0).WriteSized(modulus!);
         }
         else
         {
-            w.WriteUInt16(Tpm2Alg.Null).WriteUInt16(Tpm2Alg.EccNistP256).WriteUInt16(Tpm2Alg.Null);
+            w.WriteUInt16((ushort)TpmAlg.Null).WriteUInt16((ushort)TpmEccCurve.NistP256).WriteUInt16((ushort)TpmAlg.Null);
             w.WriteSized(point!.Value.X).WriteSized(point.Value.Y);
         }
 
@@ -50,22 +50,22 @@ public static class KeyTemplates
     /// The AK template as tss-esapi's create_ak builds it (rust-keylime): restricted signing key,
     /// nameAlg = the AK hash, symmetric NULL, scheme {RSASSA|RSAPSS|ECDSA, hash}, RSA-2048 / P-256, empty unique.
     /// </summary>
-    public static byte[] Ak(TpmHash hash, TpmSignScheme scheme) => Ak(hash, scheme, [], null);
+    public static byte[] Ak(TpmAlg hash, TpmAlg scheme) => Ak(hash, scheme, [], null);
 
-    internal static byte[] Ak(TpmHash hash, TpmSignScheme scheme, byte[] modulus, (byte[] X, byte[] Y)? point)
+    internal static byte[] Ak(TpmAlg hash, TpmAlg scheme, byte[] modulus, (byte[] X, byte[] Y)? point)
     {
         var type = TpmAlgorithms.KeyTypeOf(scheme);
         var w = new TpmWriter();
         w.WriteUInt16((ushort)type).WriteUInt16((ushort)hash).WriteUInt32((uint)AkAttributes).WriteSized([]);
-        w.WriteUInt16(Tpm2Alg.Null); // restricted signing key: no symmetric algorithm
+        w.WriteUInt16((ushort)TpmAlg.Null); // restricted signing key: no symmetric algorithm
         w.WriteUInt16((ushort)scheme).WriteUInt16((ushort)hash);
-        if (type == TpmKeyType.Rsa)
+        if (type == TpmAlg.Rsa)
         {
             w.WriteUInt16(2048).WriteUInt32(0).WriteSized(modulus);
         }
         else
         {
-            w.WriteUInt16(Tpm2Alg.EccNistP256).WriteUInt16(Tpm2Alg.Null);
+            w.WriteUInt16((ushort)TpmEccCurve.NistP256).WriteUInt16((ushort)TpmAlg.Null);
             w.WriteSized(point?.X ?? []).WriteSized(point?.Y ?? []);
         }
 

@@ -1,31 +1,6 @@
+using Keylime.Shared.Tpm;
+
 namespace Keylime.PushAgent.Tpm;
-
-/// <summary>TPM_ALG_ID values the agent uses (spec/tpm.md §2.1).</summary>
-public static class Tpm2Alg
-{
-    public const ushort Rsa = 0x0001;
-    public const ushort Sha1 = 0x0004;
-    public const ushort Hmac = 0x0005;
-    public const ushort Aes = 0x0006;
-    public const ushort KeyedHash = 0x0008;
-    public const ushort Sha256 = 0x000B;
-    public const ushort Sha384 = 0x000C;
-    public const ushort Sha512 = 0x000D;
-    public const ushort Null = 0x0010;
-    public const ushort Sm3_256 = 0x0012;
-    public const ushort RsaSsa = 0x0014;
-    public const ushort RsaEs = 0x0015;
-    public const ushort RsaPss = 0x0016;
-    public const ushort Oaep = 0x0017;
-    public const ushort EcDsa = 0x0018;
-    public const ushort EcDaa = 0x001A;
-    public const ushort Sm2 = 0x001B;
-    public const ushort EcSchnorr = 0x001C;
-    public const ushort Ecc = 0x0023;
-    public const ushort Cfb = 0x0043;
-
-    public const ushort EccNistP256 = 0x0003;
-}
 
 /// <summary>TPM_CC command codes (spec/tpm.md §7).</summary>
 public static class Tpm2Cc
@@ -106,19 +81,4 @@ public static class Tpm2Cap
     public const uint AlgAsymmetric = 0x1;
     public const uint AlgHash = 0x4;
     public const uint AlgSigning = 0x100;
-}
-
-/// <summary>TPMA_OBJECT bits (spec/tpm.md §2.5).</summary>
-[Flags]
-public enum TpmaObject : uint
-{
-    None = 0,
-    FixedTpm = 0x2,
-    FixedParent = 0x10,
-    SensitiveDataOrigin = 0x20,
-    UserWithAuth = 0x40,
-    AdminWithPolicy = 0x80,
-    Restricted = 0x10000,
-    Decrypt = 0x20000,
-    Sign = 0x40000,
 }

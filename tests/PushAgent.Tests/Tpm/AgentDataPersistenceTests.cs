@@ -1,4 +1,5 @@
 using Keylime.PushAgent.Tpm;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tests.Tpm;
 
@@ -15,8 +16,8 @@ public class AgentDataPersistenceTests : IClassFixture<SwtpmTpmFixture>
         AttestationKey first;
         using (var tpm = _fx.OpenTpm())
         {
-            tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-            first = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, path);
+            tpm.LoadEndorsementKey(TpmAlg.Rsa);
+            first = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, path);
             Assert.False(first.Reused);
         }
 
@@ -24,13 +25,13 @@ public class AgentDataPersistenceTests : IClassFixture<SwtpmTpmFixture>
         Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(path) == (UnixFileMode.UserRead | UnixFileMode.UserWrite));
 
         using var restarted = _fx.OpenTpm();
-        restarted.LoadEndorsementKey(TpmKeyType.Rsa);
-        var second = restarted.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, path);
+        restarted.LoadEndorsementKey(TpmAlg.Rsa);
+        var second = restarted.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, path);
 
         Assert.True(second.Reused);
         Assert.Equal(first.Public, second.Public);
         Assert.Equal(first.Name, second.Name);
-        var quote = restarted.Quote("after restart"u8, TpmHash.Sha256, [0, 1]);
+        var quote = restarted.Quote("after restart"u8, TpmAlg.Sha256, [0, 1]);
         Assert.True(AttestCheck.SignatureVerifies(first.Public, quote.Attest, quote.Signature));
     }
 
@@ -39,10 +40,10 @@ public class AgentDataPersistenceTests : IClassFixture<SwtpmTpmFixture>
     {
         var path = AgentDataStore.DefaultPath(_fx.File("change"));
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        var rsa = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, path);
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        var rsa = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, path);
 
-        var ecc = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.EcDsa, path);
+        var ecc = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.EcDsa, path);
 
         Assert.False(ecc.Reused);
         Assert.NotEqual(rsa.Public, ecc.Public);
@@ -58,11 +59,11 @@ public class AgentDataPersistenceTests : IClassFixture<SwtpmTpmFixture>
     {
         var path = AgentDataStore.DefaultPath(_fx.File("ekchange"));
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, path);
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, path);
 
-        tpm.LoadEndorsementKey(TpmKeyType.Ecc);
-        var again = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, path);
+        tpm.LoadEndorsementKey(TpmAlg.Ecc);
+        var again = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, path);
 
         Assert.False(again.Reused);
     }
@@ -74,9 +75,9 @@ public class AgentDataPersistenceTests : IClassFixture<SwtpmTpmFixture>
         var path = AgentDataStore.DefaultPath(dir);
         File.WriteAllText(path, "{ not json");
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
 
-        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, path);
+        var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, path);
 
         Assert.False(ak.Reused);
         Assert.NotNull(AgentDataStore.TryLoad(path));
@@ -87,14 +88,14 @@ public class AgentDataPersistenceTests : IClassFixture<SwtpmTpmFixture>
     {
         var path = AgentDataStore.DefaultPath(_fx.File("refused"));
         using var tpm = _fx.OpenTpm();
-        var ek = tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        var good = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, path);
+        var ek = tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        var good = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, path);
         var stored = AgentDataStore.TryLoad(path)!;
         var priv = Convert.FromBase64String(stored.AkPrivate);
         priv[^1] ^= 0xFF;
         AgentDataStore.Save(path, stored with { AkPrivate = Convert.ToBase64String(priv) });
 
-        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, path);
+        var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, path);
 
         Assert.False(ak.Reused);
         Assert.NotEqual(good.Public, ak.Public);

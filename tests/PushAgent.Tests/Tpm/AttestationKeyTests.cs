@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Keylime.PushAgent.Tpm;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tests.Tpm;
 
@@ -11,14 +12,14 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
     public AttestationKeyTests(SwtpmTpmFixture fx) => _fx = fx;
 
     [Theory]
-    [InlineData(TpmSignScheme.RsaSsa, TpmHash.Sha256)]
-    [InlineData(TpmSignScheme.RsaPss, TpmHash.Sha256)]
-    [InlineData(TpmSignScheme.EcDsa, TpmHash.Sha256)]
-    [InlineData(TpmSignScheme.RsaSsa, TpmHash.Sha1)]
-    public void A_quote_verifies_with_dotnet_crypto_and_covers_the_nonce_and_pcr_values(TpmSignScheme scheme, TpmHash hash)
+    [InlineData(TpmAlg.RsaSsa, TpmAlg.Sha256)]
+    [InlineData(TpmAlg.RsaPss, TpmAlg.Sha256)]
+    [InlineData(TpmAlg.EcDsa, TpmAlg.Sha256)]
+    [InlineData(TpmAlg.RsaSsa, TpmAlg.Sha1)]
+    public void A_quote_verifies_with_dotnet_crypto_and_covers_the_nonce_and_pcr_values(TpmAlg scheme, TpmAlg hash)
     {
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
         var ak = tpm.LoadAttestationKey(hash, scheme, null);
         var nonce = RandomNumberGenerator.GetBytes(20);
 
@@ -30,28 +31,28 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
         Assert.Equal(nonce, fields.ExtraData);
         Assert.Equal(1, fields.Safe);
         Assert.Equal(24, quote.PcrValues.Count);
-        Assert.All(quote.PcrValues, v => Assert.Equal(TpmAlgorithms.DigestSize(hash), v.Length));
-        Assert.Equal(TpmAlgorithms.Hash(hash, quote.PcrValues.SelectMany(v => v).ToArray()), AttestFields.QuotePcrDigest(quote.Attest));
-        Assert.Equal(KeyTemplates.AkAttributes, (TpmaObject)TpmKeyPublic.Parse(ak.Public).Attributes);
-        Assert.Equal((ushort)scheme, TpmKeyPublic.Parse(ak.Public).SchemeAlg);
+        Assert.All(quote.PcrValues, v => Assert.Equal(TpmHash.DigestSize(hash), v.Length));
+        Assert.Equal(TpmHash.Hash(hash, quote.PcrValues.SelectMany(v => v).ToArray()), AttestFields.QuotePcrDigest(quote.Attest));
+        Assert.Equal(KeyTemplates.AkAttributes, TpmPublic.Parse(ak.Public).Attributes);
+        Assert.Equal(scheme, TpmPublic.Parse(ak.Public).Scheme);
     }
 
     [Theory]
-    [InlineData(TpmSignScheme.RsaSsa, "rsa")]
-    [InlineData(TpmSignScheme.EcDsa, "ecc")]
-    public void A_quote_passes_tpm2_checkquote_with_the_nonce_and_pcr_file(TpmSignScheme scheme, string name)
+    [InlineData(TpmAlg.RsaSsa, "rsa")]
+    [InlineData(TpmAlg.EcDsa, "ecc")]
+    public void A_quote_passes_tpm2_checkquote_with_the_nonce_and_pcr_file(TpmAlg scheme, string name)
     {
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, scheme, null);
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, scheme, null);
         var nonce = RandomNumberGenerator.GetBytes(20);
         int[] pcrs = [0, 7, 10, 16];
-        var quote = tpm.Quote(nonce, TpmHash.Sha256, pcrs);
+        var quote = tpm.Quote(nonce, TpmAlg.Sha256, pcrs);
 
         File.WriteAllBytes(_fx.File($"{name}.pub"), ak.Public);
         File.WriteAllBytes(_fx.File($"{name}.attest"), quote.Attest);
         File.WriteAllBytes(_fx.File($"{name}.sig"), quote.Signature);
-        File.WriteAllBytes(_fx.File($"{name}.pcrs"), AttestCheck.PcrBlob(TpmHash.Sha256, quote.Pcrs, quote.PcrValues));
+        File.WriteAllBytes(_fx.File($"{name}.pcrs"), AttestCheck.PcrBlob(TpmAlg.Sha256, quote.Pcrs, quote.PcrValues));
         var output = _fx.Swtpm.Tools("tpm2_checkquote",
             $"-u {_fx.File($"{name}.pub")} -m {_fx.File($"{name}.attest")} -s {_fx.File($"{name}.sig")} " +
             $"-f {_fx.File($"{name}.pcrs")} -g sha256 -q {Convert.ToHexStringLower(nonce)}");
@@ -62,9 +63,9 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
     public void Tpm2_checkquote_rejects_a_quote_checked_against_another_nonce()
     {
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null);
-        var quote = tpm.Quote("nonce-one"u8, TpmHash.Sha256, [0]);
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null);
+        var quote = tpm.Quote("nonce-one"u8, TpmAlg.Sha256, [0]);
         File.WriteAllBytes(_fx.File("neg.pub"), ak.Public);
         File.WriteAllBytes(_fx.File("neg.attest"), quote.Attest);
         File.WriteAllBytes(_fx.File("neg.sig"), quote.Signature);
@@ -73,13 +74,13 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
     }
 
     [Theory]
-    [InlineData(TpmSignScheme.RsaSsa)]
-    [InlineData(TpmSignScheme.EcDsa)]
-    public void The_ak_certifies_itself_over_the_qualifying_data(TpmSignScheme scheme)
+    [InlineData(TpmAlg.RsaSsa)]
+    [InlineData(TpmAlg.EcDsa)]
+    public void The_ak_certifies_itself_over_the_qualifying_data(TpmAlg scheme)
     {
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, scheme, null);
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, scheme, null);
         var challenge = RandomNumberGenerator.GetBytes(16);
 
         var certify = tpm.Certify(challenge);
@@ -89,22 +90,22 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
         Assert.Equal(Tpm2Tag.AttestCertify, fields.Type);
         Assert.Equal(challenge, fields.ExtraData);
         Assert.Equal(ak.Name, fields.CertifiedName);
-        Assert.Equal(TpmKeyPublic.Parse(ak.Public).Name, ak.Name);
+        Assert.Equal(TpmPublic.Parse(ak.Public).Name, ak.Name);
     }
 
     [Fact]
     public void A_quote_of_an_unallocated_bank_is_refused_by_the_tpm()
     {
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null);
-        Assert.Throws<TpmTransportException>(() => tpm.Quote("n"u8, TpmHash.Sha384, [0]));
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null);
+        Assert.Throws<TpmTransportException>(() => tpm.Quote("n"u8, TpmAlg.Sha384, [0]));
     }
 
     [Fact]
     public void An_ak_needs_an_ek_first()
     {
         using var tpm = _fx.OpenTpm();
-        Assert.Throws<InvalidOperationException>(() => tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null));
+        Assert.Throws<InvalidOperationException>(() => tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null));
     }
 }

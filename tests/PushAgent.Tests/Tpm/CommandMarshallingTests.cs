@@ -26,7 +26,7 @@ public class CommandMarshallingTests
     [Fact]
     public void Create_primary_with_the_L1_template_matches_the_transcript()
     {
-        var p = new TpmWriter().WriteUInt16(4).WriteSized([]).WriteSized([]).WriteSized(KeyTemplates.Ek(TpmKeyType.Rsa)).WriteSized([]).WriteUInt32(0);
+        var p = new TpmWriter().WriteUInt16(4).WriteSized([]).WriteSized([]).WriteSized(KeyTemplates.Ek(TpmAlg.Rsa)).WriteSized([]).WriteUInt32(0);
         var command = TpmCommands.Marshal(Tpm2Cc.CreatePrimary, [Tpm2Handle.Endorsement], [TpmAuth.EmptyPassword], p.WrittenSpan);
         Assert.Equal(CommandHex(11), Hex(command));
     }
@@ -34,7 +34,7 @@ public class CommandMarshallingTests
     [Fact]
     public void Create_of_the_rsa_ak_template_under_the_ek_policy_session_matches_the_transcript()
     {
-        var p = new TpmWriter().WriteUInt16(4).WriteSized([]).WriteSized([]).WriteSized(KeyTemplates.Ak(TpmHash.Sha256, TpmSignScheme.RsaSsa)).WriteSized([]).WriteUInt32(0);
+        var p = new TpmWriter().WriteUInt16(4).WriteSized([]).WriteSized([]).WriteSized(KeyTemplates.Ak(TpmAlg.Sha256, TpmAlg.RsaSsa)).WriteSized([]).WriteUInt32(0);
         var command = TpmCommands.Marshal(Tpm2Cc.Create, [0x80000000], [TpmAuth.Policy(0x03000000)], p.WrittenSpan);
         Assert.Equal(CommandHex(15), Hex(command));
     }
@@ -50,8 +50,8 @@ public class CommandMarshallingTests
     [Fact]
     public void Quote_with_a_null_scheme_over_sha256_all_matches_the_transcript()
     {
-        var p = new TpmWriter().WriteSized("rawflow-nonce-0001"u8).WriteUInt16(Tpm2Alg.Null);
-        PcrBankSelection.WriteList(p, [PcrBankSelection.Of(TpmHash.Sha256, Enumerable.Range(0, 24))]);
+        var p = new TpmWriter().WriteSized("rawflow-nonce-0001"u8).WriteUInt16((ushort)TpmAlg.Null);
+        PcrBankSelection.WriteList(p, [PcrBankSelection.Of(TpmAlg.Sha256, Enumerable.Range(0, 24))]);
         var command = TpmCommands.Marshal(Tpm2Cc.Quote, [0x80000001], [TpmAuth.EmptyPassword], p.WrittenSpan);
         Assert.Equal(CommandHex(26), Hex(command));
     }
@@ -68,7 +68,7 @@ public class CommandMarshallingTests
     public void Pcr_extend_of_one_sha256_digest_matches_the_transcript()
     {
         var digest = Convert.FromHexString("0f8e4a28bc2ad0d2e251f771502b36d696d163d4e159c56198ed13b6e882a4cf");
-        var p = new TpmWriter().WriteUInt32(1).WriteUInt16(Tpm2Alg.Sha256).WriteBytes(digest);
+        var p = new TpmWriter().WriteUInt32(1).WriteUInt16((ushort)TpmAlg.Sha256).WriteBytes(digest);
         var command = TpmCommands.Marshal(Tpm2Cc.PcrExtend, [23], [TpmAuth.EmptyPassword], p.WrittenSpan);
         Assert.Equal(CommandHex(21), Hex(command));
     }

@@ -22,14 +22,14 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
     }
 
     [Theory]
-    [InlineData(TpmKeyType.Rsa, TpmSignScheme.RsaSsa)]
-    [InlineData(TpmKeyType.Rsa, TpmSignScheme.EcDsa)]
-    [InlineData(TpmKeyType.Ecc, TpmSignScheme.RsaSsa)]
-    public void A_credential_made_by_tpm2_makecredential_for_our_ek_and_ak_is_activated(TpmKeyType ekType, TpmSignScheme scheme)
+    [InlineData(TpmAlg.Rsa, TpmAlg.RsaSsa)]
+    [InlineData(TpmAlg.Rsa, TpmAlg.EcDsa)]
+    [InlineData(TpmAlg.Ecc, TpmAlg.RsaSsa)]
+    public void A_credential_made_by_tpm2_makecredential_for_our_ek_and_ak_is_activated(TpmAlg ekType, TpmAlg scheme)
     {
         using var tpm = _fx.OpenTpm();
         var ek = tpm.LoadEndorsementKey(ekType);
-        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, scheme, null);
+        var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, scheme, null);
         var secret = "ZNRKONnwuRuH1h74xZFjBAo1GXglHMAI"u8.ToArray();
         var blob = MakeCredential($"ok-{ekType}-{scheme}", ek.Public, ak.Name, secret);
 
@@ -41,8 +41,8 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
     public void The_raw_id_object_and_encrypted_secret_without_the_container_are_accepted()
     {
         using var tpm = _fx.OpenTpm();
-        var ek = tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null);
+        var ek = tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null);
         var secret = RandomNumberGenerator.GetBytes(32);
         var blob = MakeCredential("raw", ek.Public, ak.Name, secret);
 
@@ -53,8 +53,8 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
     public void A_credential_bound_to_another_name_fails_with_TPM_RC_INTEGRITY()
     {
         using var tpm = _fx.OpenTpm();
-        var ek = tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        var ak = tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null);
+        var ek = tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null);
         var otherName = (byte[])ak.Name.Clone();
         otherName[^1] ^= 1;
         var blob = MakeCredential("wrong", ek.Public, otherName, RandomNumberGenerator.GetBytes(32));
@@ -72,8 +72,8 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
     public void A_malformed_blob_is_a_format_error()
     {
         using var tpm = _fx.OpenTpm();
-        tpm.LoadEndorsementKey(TpmKeyType.Rsa);
-        tpm.LoadAttestationKey(TpmHash.Sha256, TpmSignScheme.RsaSsa, null);
+        tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null);
         Assert.Throws<TpmFormatException>(() => tpm.ActivateCredential(Convert.FromHexString("badcc0de000000010044")));
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Keylime.PushAgent.Tpm;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tests.Tpm;
 
@@ -10,9 +11,9 @@ public class EndorsementKeyTests : IClassFixture<SwtpmTpmFixture>
     public EndorsementKeyTests(SwtpmTpmFixture fx) => _fx = fx;
 
     [Theory]
-    [InlineData(TpmKeyType.Rsa, "rsa")]
-    [InlineData(TpmKeyType.Ecc, "ecc")]
-    public void The_ek_from_the_tcg_template_equals_what_tpm2_createek_makes(TpmKeyType type, string tool)
+    [InlineData(TpmAlg.Rsa, "rsa")]
+    [InlineData(TpmAlg.Ecc, "ecc")]
+    public void The_ek_from_the_tcg_template_equals_what_tpm2_createek_makes(TpmAlg type, string tool)
     {
         var file = _fx.File($"ek_{tool}.pub");
         _fx.Swtpm.Tools("tpm2_createek", $"-G {tool} -u {file} -c {_fx.File($"ek_{tool}.ctx")}");
@@ -22,7 +23,7 @@ public class EndorsementKeyTests : IClassFixture<SwtpmTpmFixture>
         var ek = tpm.LoadEndorsementKey(type);
 
         Assert.Equal(File.ReadAllBytes(file), ek.Public);
-        Assert.Equal(TpmKeyPublic.Parse(ek.Public).Name, ek.Name);
+        Assert.Equal(TpmPublic.Parse(ek.Public).Name, ek.Name);
     }
 
     [Fact]
@@ -32,21 +33,21 @@ public class EndorsementKeyTests : IClassFixture<SwtpmTpmFixture>
         _fx.Swtpm.Tools("tpm2_nvread", $"0x01c00002 -o {file}");
 
         using var tpm = _fx.OpenTpm();
-        var ek = tpm.LoadEndorsementKey(TpmKeyType.Rsa);
+        var ek = tpm.LoadEndorsementKey(TpmAlg.Rsa);
 
         Assert.NotNull(ek.Certificate);
         Assert.Equal(File.ReadAllBytes(file), ek.Certificate);
         using var cert = X509CertificateLoader.LoadCertificate(ek.Certificate);
-        Assert.Equal(cert.PublicKey.ExportSubjectPublicKeyInfo(), TpmKeyPublic.Parse(ek.Public).SubjectPublicKeyInfo());
+        Assert.Equal(cert.PublicKey.ExportSubjectPublicKeyInfo(), TpmPublic.Parse(ek.Public).ToSubjectPublicKeyInfo());
     }
 
     [Fact]
     public void An_ecc_ek_without_a_certificate_in_nv_has_a_null_certificate()
     {
         using var tpm = _fx.OpenTpm();
-        var ek = tpm.LoadEndorsementKey(TpmKeyType.Ecc);
+        var ek = tpm.LoadEndorsementKey(TpmAlg.Ecc);
         Assert.Null(ek.Certificate);
-        Assert.Equal(TpmKeyType.Ecc, TpmKeyPublic.Parse(ek.Public).Type);
+        Assert.Equal(TpmAlg.Ecc, TpmPublic.Parse(ek.Public).Type);
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public class EndorsementKeyTests : IClassFixture<SwtpmTpmFixture>
     public void Rederiving_the_ek_gives_the_same_key_as_the_one_swtpm_setup_persisted()
     {
         using var tpm = _fx.OpenTpm();
-        var ek = tpm.LoadEndorsementKey(TpmKeyType.Rsa);
+        var ek = tpm.LoadEndorsementKey(TpmAlg.Rsa);
         Assert.Equal(tpm.Commands.ReadPublic(0x81010001).Public, ek.Public);
     }
 }

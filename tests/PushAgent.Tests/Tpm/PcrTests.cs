@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Keylime.PushAgent.Tpm;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tests.Tpm;
 
@@ -10,24 +11,24 @@ public class PcrTests : IClassFixture<SwtpmTpmFixture>
     public PcrTests(SwtpmTpmFixture fx) => _fx = fx;
 
     [Theory]
-    [InlineData(TpmHash.Sha256)]
-    [InlineData(TpmHash.Sha1)]
-    public void Extend_then_read_gives_hash_of_old_value_and_digest(TpmHash bank)
+    [InlineData(TpmAlg.Sha256)]
+    [InlineData(TpmAlg.Sha1)]
+    public void Extend_then_read_gives_hash_of_old_value_and_digest(TpmAlg bank)
     {
         using var tpm = _fx.OpenTpm();
         var before = tpm.ReadPcrs(bank, [16])[0];
-        var digest = TpmAlgorithms.Hash(bank, "keylime"u8);
+        var digest = TpmHash.Hash(bank, "keylime"u8);
 
         tpm.ExtendPcr(16, bank, digest);
 
-        Assert.Equal(TpmAlgorithms.Hash(bank, [.. before, .. digest]), tpm.ReadPcrs(bank, [16])[0]);
+        Assert.Equal(TpmHash.Hash(bank, [.. before, .. digest]), tpm.ReadPcrs(bank, [16])[0]);
     }
 
     [Fact]
     public void Reading_all_24_pcrs_loops_past_the_8_per_call_limit_and_matches_tpm2_pcrread()
     {
         using var tpm = _fx.OpenTpm();
-        var values = tpm.ReadPcrs(TpmHash.Sha256, Enumerable.Range(0, 24).ToArray());
+        var values = tpm.ReadPcrs(TpmAlg.Sha256, Enumerable.Range(0, 24).ToArray());
         var file = _fx.File("pcrs.bin");
         _fx.Swtpm.Tools("tpm2_pcrread", $"sha256:all -o {file}");
 
@@ -40,7 +41,7 @@ public class PcrTests : IClassFixture<SwtpmTpmFixture>
     public void Values_come_back_in_ascending_pcr_order_whatever_the_request_order()
     {
         using var tpm = _fx.OpenTpm();
-        var values = tpm.ReadPcrs(TpmHash.Sha256, [23, 0, 17]);
+        var values = tpm.ReadPcrs(TpmAlg.Sha256, [23, 0, 17]);
         Assert.Equal(new byte[32], values[0]);
         Assert.Equal(Enumerable.Repeat((byte)0xFF, 32), values[1]);
         Assert.Equal(3, values.Count);
@@ -50,14 +51,14 @@ public class PcrTests : IClassFixture<SwtpmTpmFixture>
     public void An_extend_with_the_wrong_digest_size_is_refused_before_the_tpm()
     {
         using var tpm = _fx.OpenTpm();
-        Assert.Throws<ArgumentException>(() => tpm.ExtendPcr(16, TpmHash.Sha256, RandomNumberGenerator.GetBytes(20)));
+        Assert.Throws<ArgumentException>(() => tpm.ExtendPcr(16, TpmAlg.Sha256, RandomNumberGenerator.GetBytes(20)));
     }
 
     [Fact]
     public void An_extend_of_a_pcr_locality_0_may_not_touch_fails_with_a_decoded_code()
     {
         using var tpm = _fx.OpenTpm();
-        var e = Assert.Throws<TpmCommandException>(() => tpm.ExtendPcr(17, TpmHash.Sha256, new byte[32]));
+        var e = Assert.Throws<TpmCommandException>(() => tpm.ExtendPcr(17, TpmAlg.Sha256, new byte[32]));
         Assert.Equal("PCR_Extend", e.CommandName);
         Assert.Equal("TPM_RC_LOCALITY", e.ResponseCode.Name);
     }

@@ -1,4 +1,5 @@
 using Keylime.PushAgent.Tpm;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tests.Tpm;
 

@@ -1,4 +1,5 @@
 using Keylime.PushAgent.Tpm;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tests.Tpm;
 
@@ -41,14 +42,14 @@ public class SwtpmCommandTests : IClassFixture<SwtpmTpmFixture>
     {
         using var tpm = new TpmCommands(new SwtpmTransport("127.0.0.1", _fx.Swtpm.Port));
         var allocated = tpm.GetPcrBanks().Where(b => b.IsAllocated).Select(b => b.HashAlg).ToList();
-        Assert.Equal([Tpm2Alg.Sha1, Tpm2Alg.Sha256], allocated);
+        Assert.Equal([TpmAlg.Sha1, TpmAlg.Sha256], allocated);
         Assert.Equal(24, tpm.GetPcrBanks().First(b => b.IsAllocated).Pcrs.Count);
         Assert.Equal(0x49424D00u, tpm.GetTpmProperty(Tpm2Cap.PtManufacturer));
         Assert.Equal(1024u, tpm.GetTpmProperty(Tpm2Cap.PtNvBufferMax));
         var algorithms = tpm.GetAlgorithms().Select(a => a.Alg).ToList();
-        Assert.Contains(Tpm2Alg.RsaSsa, algorithms);
-        Assert.Contains(Tpm2Alg.EcDsa, algorithms);
-        Assert.Contains(Tpm2Alg.Sha384, algorithms);
+        Assert.Contains(TpmAlg.RsaSsa, algorithms);
+        Assert.Contains(TpmAlg.EcDsa, algorithms);
+        Assert.Contains(TpmAlg.Sha384, algorithms);
     }
 
     [Fact]
@@ -56,11 +57,11 @@ public class SwtpmCommandTests : IClassFixture<SwtpmTpmFixture>
     {
         using var tpm = _fx.OpenTpm();
         var inventory = tpm.GetInventory();
-        Assert.Equal([TpmHash.Sha1, TpmHash.Sha256], inventory.PcrBanks);
-        Assert.Contains(TpmSignScheme.RsaSsa, inventory.SigningSchemes);
-        Assert.Contains(TpmSignScheme.RsaPss, inventory.SigningSchemes);
-        Assert.Contains(TpmSignScheme.EcDsa, inventory.SigningSchemes);
-        Assert.Equal([TpmKeyType.Rsa, TpmKeyType.Ecc], inventory.KeyTypes);
+        Assert.Equal([TpmAlg.Sha1, TpmAlg.Sha256], inventory.PcrBanks);
+        Assert.Contains(TpmAlg.RsaSsa, inventory.SigningSchemes);
+        Assert.Contains(TpmAlg.RsaPss, inventory.SigningSchemes);
+        Assert.Contains(TpmAlg.EcDsa, inventory.SigningSchemes);
+        Assert.Equal([TpmAlg.Rsa, TpmAlg.Ecc], inventory.KeyTypes);
     }
 
     [Fact]

@@ -37,29 +37,28 @@ internal static class AttestCheck
 {
     public static bool SignatureVerifies(byte[] tpm2bPublic, byte[] attest, byte[] signature)
     {
-        var key = TpmKeyPublic.Parse(tpm2bPublic);
+        var key = TpmPublic.Parse(tpm2bPublic);
         var r = new TpmReader(signature);
-        var sigAlg = r.ReadUInt16();
-        var hash = (TpmHash)r.ReadUInt16();
-        var name = TpmAlgorithms.DotNetName(hash);
+        var sigAlg = (TpmAlg)r.ReadUInt16();
+        var name = TpmHash.ToName((TpmAlg)r.ReadUInt16());
         switch (sigAlg)
         {
-            case Tpm2Alg.RsaSsa:
-            case Tpm2Alg.RsaPss:
+            case TpmAlg.RsaSsa:
+            case TpmAlg.RsaPss:
                 {
                     var sig = r.ReadSized("sig").ToArray();
                     r.ExpectEnd("TPMT_SIGNATURE");
                     using var rsa = key.ToRsa();
-                    var padding = sigAlg == Tpm2Alg.RsaSsa ? RSASignaturePadding.Pkcs1 : RSASignaturePadding.Pss;
+                    var padding = sigAlg == TpmAlg.RsaSsa ? RSASignaturePadding.Pkcs1 : RSASignaturePadding.Pss;
                     return rsa.VerifyData(attest, sig, name, padding);
                 }
 
-            case Tpm2Alg.EcDsa:
+            case TpmAlg.EcDsa:
                 {
                     var rr = r.ReadSized("r").ToArray();
                     var ss = r.ReadSized("s").ToArray();
                     r.ExpectEnd("TPMT_SIGNATURE");
-                    using var ec = key.ToEcdsa();
+                    using var ec = key.ToECDsa();
                     var p1363 = new byte[64];
                     rr.CopyTo(p1363, 32 - rr.Length);
                     ss.CopyTo(p1363, 64 - ss.Length);
@@ -67,7 +66,7 @@ internal static class AttestCheck
                 }
 
             default:
-                throw new InvalidOperationException($"signature algorithm 0x{sigAlg:x4}");
+                throw new InvalidOperationException($"signature algorithm {sigAlg}");
         }
     }
 
@@ -101,7 +100,7 @@ internal static class AttestCheck
     }
 
     /// <summary>tpm2-tools' serialized PCR file for one bank (spec/tpm.md §3.10, little-endian), for tpm2_checkquote -f.</summary>
-    public static byte[] PcrBlob(TpmHash bank, IReadOnlyList<int> pcrs, IReadOnlyList<byte[]> values)
+    public static byte[] PcrBlob(TpmAlg bank, IReadOnlyList<int> pcrs, IReadOnlyList<byte[]> values)
     {
         var blob = new List<byte>();
         blob.AddRange(BitConverter.GetBytes(1u));

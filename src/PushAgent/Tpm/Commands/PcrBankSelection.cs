@@ -7,11 +7,11 @@ namespace Keylime.PushAgent.Tpm;
 /// (spec/tpm.md §3.4). Bit b of byte i selects PCR 8·i + b; we always send at least 3 bytes because a
 /// TPM rejects a sizeofSelect below its PCR_SELECT_MIN.
 /// </summary>
-public sealed record PcrBankSelection(ushort HashAlg, IReadOnlyList<int> Pcrs)
+public sealed record PcrBankSelection(TpmAlg HashAlg, IReadOnlyList<int> Pcrs)
 {
     public const int MaxPcr = 23;
 
-    public static PcrBankSelection Of(TpmHash bank, IEnumerable<int> pcrs)
+    public static PcrBankSelection Of(TpmAlg bank, IEnumerable<int> pcrs)
     {
         var sorted = pcrs.Distinct().Order().ToArray();
         if (sorted.Length > 0 && (sorted[0] < 0 || sorted[^1] > MaxPcr))
@@ -19,7 +19,7 @@ public sealed record PcrBankSelection(ushort HashAlg, IReadOnlyList<int> Pcrs)
             throw new ArgumentOutOfRangeException(nameof(pcrs), "PCR indexes must be 0..23");
         }
 
-        return new PcrBankSelection((ushort)bank, sorted);
+        return new PcrBankSelection(bank, sorted);
     }
 
     public void WriteTo(TpmWriter w)
@@ -30,12 +30,12 @@ public sealed record PcrBankSelection(ushort HashAlg, IReadOnlyList<int> Pcrs)
             bitmap[pcr / 8] |= (byte)(1 << (pcr % 8));
         }
 
-        w.WriteUInt16(HashAlg).WriteByte((byte)bitmap.Length).WriteBytes(bitmap);
+        w.WriteUInt16((ushort)HashAlg).WriteByte((byte)bitmap.Length).WriteBytes(bitmap);
     }
 
     public static PcrBankSelection ReadFrom(ref TpmReader r)
     {
-        var alg = r.ReadUInt16();
+        var alg = (TpmAlg)r.ReadUInt16();
         var size = r.ReadByte();
         var bitmap = r.ReadBytes(size, "pcrSelect");
         var pcrs = new List<int>();

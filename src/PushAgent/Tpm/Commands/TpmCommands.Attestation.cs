@@ -30,7 +30,7 @@ public sealed partial class TpmCommands
     /// </summary>
     public SignedAttest Certify(uint objectHandle, uint signHandle, ReadOnlySpan<byte> qualifyingData)
     {
-        var p = new TpmWriter().WriteSized(qualifyingData).WriteUInt16(Tpm2Alg.Null);
+        var p = new TpmWriter().WriteSized(qualifyingData).WriteUInt16((ushort)TpmAlg.Null);
         var response = Run(Tpm2Cc.Certify, [objectHandle, signHandle], [TpmAuth.EmptyPassword, TpmAuth.EmptyPassword], p);
         return Parse(Tpm2Cc.Certify, response, ReadSignedAttest);
     }
@@ -41,7 +41,7 @@ public sealed partial class TpmCommands
     /// </summary>
     public SignedAttest Quote(uint signHandle, ReadOnlySpan<byte> qualifyingData, IReadOnlyCollection<PcrBankSelection> selection)
     {
-        var p = new TpmWriter().WriteSized(qualifyingData).WriteUInt16(Tpm2Alg.Null);
+        var p = new TpmWriter().WriteSized(qualifyingData).WriteUInt16((ushort)TpmAlg.Null);
         PcrBankSelection.WriteList(p, selection);
         var response = Run(Tpm2Cc.Quote, [signHandle], [TpmAuth.EmptyPassword], p);
         return Parse(Tpm2Cc.Quote, response, ReadSignedAttest);

@@ -3,13 +3,13 @@ using Keylime.Shared.Tpm;
 namespace Keylime.PushAgent.Tpm;
 
 /// <summary>A PCR bank and whether the TPM allocated it (non-empty selection in GetCapability(PCRS)).</summary>
-public sealed record PcrBankAllocation(ushort HashAlg, IReadOnlyList<int> Pcrs)
+public sealed record PcrBankAllocation(TpmAlg HashAlg, IReadOnlyList<int> Pcrs)
 {
     public bool IsAllocated => Pcrs.Count > 0;
 }
 
 /// <summary>An algorithm the TPM implements and its TPMA_ALGORITHM bits.</summary>
-public sealed record TpmAlgorithmProperty(ushort Alg, uint Attributes);
+public sealed record TpmAlgorithmProperty(TpmAlg Alg, uint Attributes);
 
 public sealed partial class TpmCommands
 {
@@ -66,7 +66,7 @@ public sealed partial class TpmCommands
                 var list = new List<TpmAlgorithmProperty>();
                 for (var i = 0; i < count; i++)
                 {
-                    list.Add(new TpmAlgorithmProperty(r.ReadUInt16(), r.ReadUInt32()));
+                    list.Add(new TpmAlgorithmProperty((TpmAlg)r.ReadUInt16(), r.ReadUInt32()));
                 }
 
                 return list;
@@ -77,7 +77,7 @@ public sealed partial class TpmCommands
                 break;
             }
 
-            next = page[^1].Alg + 1u;
+            next = (uint)page[^1].Alg + 1u;
         }
         while (more);
 

@@ -43,7 +43,7 @@ public sealed partial class TpmCommands
             if (got.Count == 0 || got.Count != result.Values.Count)
             {
                 throw new TpmTransportException(
-                    $"TPM2_PCR_Read returned no values for PCRs {string.Join(',', pending)} of bank 0x{selection.HashAlg:x4} (bank not allocated?)");
+                    $"TPM2_PCR_Read returned no values for PCRs {string.Join(',', pending)} of bank {selection.HashAlg} (bank not allocated?)");
             }
 
             for (var i = 0; i < got.Count; i++)

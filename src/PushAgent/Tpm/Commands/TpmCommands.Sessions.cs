@@ -12,14 +12,14 @@ public sealed partial class TpmCommands
     /// An unsalted, unbound policy session (spec/tpm.md §6.3) with a fresh nonceCaller of the hash's
     /// size; returns its handle (0x03xxxxxx).
     /// </summary>
-    public uint StartPolicySession(TpmHash authHash)
+    public uint StartPolicySession(TpmAlg authHash)
     {
-        var nonce = RandomNumberGenerator.GetBytes(TpmAlgorithms.DigestSize(authHash));
+        var nonce = RandomNumberGenerator.GetBytes(TpmHash.DigestSize(authHash));
         var p = new TpmWriter()
             .WriteSized(nonce)
             .WriteSized([]) // encryptedSalt
             .WriteByte(SessionTypePolicy)
-            .WriteUInt16(Tpm2Alg.Null) // symmetric: no parameter encryption
+            .WriteUInt16((ushort)TpmAlg.Null) // symmetric: no parameter encryption
             .WriteUInt16((ushort)authHash);
         var response = Run(Tpm2Cc.StartAuthSession, [Tpm2Handle.Null, Tpm2Handle.Null], [], p, responseHandles: 1);
         return response.Handles[0];

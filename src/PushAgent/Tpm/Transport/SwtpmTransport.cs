@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tpm;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Keylime.Shared.Tpm;
 
 namespace Keylime.PushAgent.Tpm;
 
