@@ -30,7 +30,7 @@ public sealed partial class HardwareTpm
         var ek = _ek!;
         var loaded = WithEkPolicy(auth => _tpm.Load(ek.Handle, auth, tpm2bPrivate, tpm2bPublic));
         _akHandle = loaded;
-        _ak = new AttestationKey(TpmAlgorithms.KeyTypeOf(scheme), hash, scheme, tpm2bPublic, loaded.Name, reused);
+        _ak = new AgentAttestationKey(TpmAlgorithms.KeyTypeOf(scheme), hash, scheme, tpm2bPublic, loaded.Name, reused);
     }
 
     private void FlushAk()

@@ -21,7 +21,7 @@ public sealed partial class HardwareTpm : IAgentTpm
     private CreatedPrimary? _ek;
     private TpmAlg _ekType;
     private LoadedKey? _akHandle;
-    private AttestationKey? _ak;
+    private AgentAttestationKey? _ak;
 
     public HardwareTpm(TpmCommands commands, ILogger<HardwareTpm>? logger = null)
     {
@@ -59,7 +59,7 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public EndorsementKey LoadEndorsementKey(TpmAlg type)
+    public AgentEndorsementKey LoadEndorsementKey(TpmAlg type)
     {
         lock (_gate)
         {
@@ -76,11 +76,11 @@ public sealed partial class HardwareTpm : IAgentTpm
             var chain = ReadManufacturerCertificates();
             _logger.LogInformation("EK ({Type}) created from the TCG template on {Tpm}; certificate {Certificate}",
                 TpmAlgorithms.Name(type), Description, certificate is null ? "absent" : $"{certificate.Length} bytes");
-            return new EndorsementKey(type, _ek.Public, _ek.Name, certificate, chain);
+            return new AgentEndorsementKey(type, _ek.Public, _ek.Name, certificate, chain);
         }
     }
 
-    public AttestationKey LoadAttestationKey(TpmAlg hash, TpmAlg scheme, string? agentDataPath)
+    public AgentAttestationKey LoadAttestationKey(TpmAlg hash, TpmAlg scheme, string? agentDataPath)
     {
         lock (_gate)
         {
@@ -132,9 +132,8 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public QuoteEvidence Quote(ReadOnlySpan<byte> nonce, TpmAlg bank, IReadOnlyCollection<int> pcrs)
+    public QuoteEvidence Quote(ReadOnlySpan<byte> nonce, PcrSelection selection)
     {
-        var selection = PcrBankSelection.Of(bank, pcrs);
         lock (_gate)
         {
             var (_, ak) = Keys();
@@ -145,11 +144,10 @@ public sealed partial class HardwareTpm : IAgentTpm
             for (var attempt = 0; attempt < QuoteAttempts; attempt++)
             {
                 var values = _tpm.PcrReadAll(selection);
-                var quote = _tpm.Quote(ak.Handle, nonce, [selection]);
-                var expected = TpmHash.Hash(sigHash, values.SelectMany(v => v).ToArray());
-                if (expected.AsSpan().SequenceEqual(AttestFields.QuotePcrDigest(quote.Attest)))
+                var quote = _tpm.Quote(ak.Handle, nonce, selection);
+                if (values.ComputeDigest(sigHash).AsSpan().SequenceEqual(TpmsAttest.Parse(quote.Attest).Quote!.PcrDigest))
                 {
-                    return new QuoteEvidence(quote.Attest, quote.Signature, bank, selection.Pcrs, values);
+                    return new QuoteEvidence(quote.Attest, quote.Signature, values);
                 }
             }
 
@@ -157,11 +155,11 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public IReadOnlyList<byte[]> ReadPcrs(TpmAlg bank, IReadOnlyCollection<int> pcrs)
+    public PcrValues ReadPcrs(PcrSelection selection)
     {
         lock (_gate)
         {
-            return _tpm.PcrReadAll(PcrBankSelection.Of(bank, pcrs));
+            return _tpm.PcrReadAll(selection);
         }
     }
 
@@ -174,7 +172,7 @@ public sealed partial class HardwareTpm : IAgentTpm
 
         lock (_gate)
         {
-            _tpm.PcrExtend(pcr, (ushort)bank, digest);
+            _tpm.PcrExtend(pcr, bank, digest);
         }
     }
 

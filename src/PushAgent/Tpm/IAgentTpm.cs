@@ -21,14 +21,14 @@ public interface IAgentTpm : IDisposable
     TpmInventory GetInventory();
 
     /// <summary>Re-derives the EK from the TCG template of <paramref name="type"/> and reads its certificate.</summary>
-    EndorsementKey LoadEndorsementKey(TpmAlg type);
+    AgentEndorsementKey LoadEndorsementKey(TpmAlg type);
 
     /// <summary>
     /// Loads the AK stored in <paramref name="agentDataPath"/> (agent_data.json) when its algorithms
     /// and EK still match, otherwise creates a new AK under the EK and stores it there. A null path
     /// means a fresh, unstored AK. Needs <see cref="LoadEndorsementKey"/> first.
     /// </summary>
-    AttestationKey LoadAttestationKey(TpmAlg hash, TpmAlg scheme, string? agentDataPath);
+    AgentAttestationKey LoadAttestationKey(TpmAlg hash, TpmAlg scheme, string? agentDataPath);
 
     /// <summary>
     /// Recovers the registrar's credential: <paramref name="credentialBlob"/> is the registrar blob
@@ -40,13 +40,15 @@ public interface IAgentTpm : IDisposable
     SignedAttest Certify(ReadOnlySpan<byte> qualifyingData);
 
     /// <summary>
-    /// Quotes <paramref name="pcrs"/> of <paramref name="bank"/> with the AK's scheme and
-    /// qualifyingData = <paramref name="nonce"/>, and returns the PCR values the quote covers.
+    /// Quotes the PCRs of <paramref name="selection"/> with the AK's own scheme and qualifyingData =
+    /// <paramref name="nonce"/>, and returns the PCR values the quote covers (their digest is the
+    /// quote's pcrDigest; <see cref="PcrValues.ToSubjectData"/> gives Keylime's PCR blob).
+    /// Keylime's verifier expects one bank whose algorithm is the AK's hash.
     /// </summary>
-    QuoteEvidence Quote(ReadOnlySpan<byte> nonce, TpmAlg bank, IReadOnlyCollection<int> pcrs);
+    QuoteEvidence Quote(ReadOnlySpan<byte> nonce, PcrSelection selection);
 
-    /// <summary>PCR values in ascending PCR order.</summary>
-    IReadOnlyList<byte[]> ReadPcrs(TpmAlg bank, IReadOnlyCollection<int> pcrs);
+    /// <summary>PCR values: banks in selection order, PCRs ascending.</summary>
+    PcrValues ReadPcrs(PcrSelection selection);
 
     void ExtendPcr(int pcr, TpmAlg bank, ReadOnlySpan<byte> digest);
 }
@@ -55,16 +57,13 @@ public interface IAgentTpm : IDisposable
 /// The EK: its TPM2B_PUBLIC (registrar <c>ek_tpm</c>), Name, the DER certificate from NV (null when
 /// the TPM has none, as with the software TPM) and any manufacturer CA certificates from NV.
 /// </summary>
-public sealed record EndorsementKey(TpmAlg Type, byte[] Public, byte[] Name, byte[]? Certificate, IReadOnlyList<byte[]> ChainCertificates);
+public sealed record AgentEndorsementKey(TpmAlg Type, byte[] Public, byte[] Name, byte[]? Certificate, IReadOnlyList<byte[]> ChainCertificates);
 
 /// <summary>The AK: TPM2B_PUBLIC (registrar <c>aik_tpm</c>), Name, algorithms; <c>Reused</c> when it came from agent_data.json.</summary>
-public sealed record AttestationKey(TpmAlg Type, TpmAlg Hash, TpmAlg Scheme, byte[] Public, byte[] Name, bool Reused);
+public sealed record AgentAttestationKey(TpmAlg Type, TpmAlg Hash, TpmAlg Scheme, byte[] Public, byte[] Name, bool Reused);
 
-/// <summary>
-/// A quote and the PCR values it covers: <c>PcrValues[i]</c> is PCR <c>Pcrs[i]</c> of <c>Bank</c>
-/// (ascending), read so that their digest matches the quote's pcrDigest.
-/// </summary>
-public sealed record QuoteEvidence(byte[] Attest, byte[] Signature, TpmAlg Bank, IReadOnlyList<int> Pcrs, IReadOnlyList<byte[]> PcrValues);
+/// <summary>A quote (TPMS_ATTEST and TPMT_SIGNATURE bytes) and the PCR values it covers.</summary>
+public sealed record QuoteEvidence(byte[] Attest, byte[] Signature, PcrValues Pcrs);
 
 /// <summary>What the TPM offers, in the agent's terms (rust-keylime's capability lists).</summary>
 public sealed record TpmInventory(

@@ -13,7 +13,7 @@ public class AgentDataPersistenceTests : IClassFixture<SwtpmTpmFixture>
     public void The_ak_stored_in_agent_data_is_reloaded_under_the_rederived_ek_after_a_restart()
     {
         var path = AgentDataStore.DefaultPath(_fx.File("restart"));
-        AttestationKey first;
+        AgentAttestationKey first;
         using (var tpm = _fx.OpenTpm())
         {
             tpm.LoadEndorsementKey(TpmAlg.Rsa);
@@ -31,7 +31,7 @@ public class AgentDataPersistenceTests : IClassFixture<SwtpmTpmFixture>
         Assert.True(second.Reused);
         Assert.Equal(first.Public, second.Public);
         Assert.Equal(first.Name, second.Name);
-        var quote = restarted.Quote("after restart"u8, TpmAlg.Sha256, [0, 1]);
+        var quote = restarted.Quote("after restart"u8, PcrSelection.Of(TpmAlg.Sha256, 0, 1));
         Assert.True(AttestCheck.SignatureVerifies(first.Public, quote.Attest, quote.Signature));
     }
 

@@ -23,16 +23,16 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
         var ak = tpm.LoadAttestationKey(hash, scheme, null);
         var nonce = RandomNumberGenerator.GetBytes(20);
 
-        var quote = tpm.Quote(nonce, hash, AllPcrs);
+        var quote = tpm.Quote(nonce, PcrSelection.Of(hash, AllPcrs));
 
         Assert.True(AttestCheck.SignatureVerifies(ak.Public, quote.Attest, quote.Signature));
         var fields = AttestCheck.Fields(quote.Attest);
         Assert.Equal(Tpm2Tag.AttestQuote, fields.Type);
         Assert.Equal(nonce, fields.ExtraData);
-        Assert.Equal(1, fields.Safe);
-        Assert.Equal(24, quote.PcrValues.Count);
-        Assert.All(quote.PcrValues, v => Assert.Equal(TpmHash.DigestSize(hash), v.Length));
-        Assert.Equal(TpmHash.Hash(hash, quote.PcrValues.SelectMany(v => v).ToArray()), AttestFields.QuotePcrDigest(quote.Attest));
+        Assert.True(fields.ClockInfo.Safe);
+        Assert.Equal(24, quote.Pcrs.Values.Count);
+        Assert.All(quote.Pcrs.Values, v => Assert.Equal(TpmHash.DigestSize(hash), v.Digest.Length));
+        Assert.Equal(TpmHash.Hash(hash, quote.Pcrs.Values.SelectMany(v => v.Digest).ToArray()), TpmsAttest.Parse(quote.Attest).Quote!.PcrDigest);
         Assert.Equal(KeyTemplates.AkAttributes, TpmPublic.Parse(ak.Public).Attributes);
         Assert.Equal(scheme, TpmPublic.Parse(ak.Public).Scheme);
     }
@@ -47,12 +47,12 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
         var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, scheme, null);
         var nonce = RandomNumberGenerator.GetBytes(20);
         int[] pcrs = [0, 7, 10, 16];
-        var quote = tpm.Quote(nonce, TpmAlg.Sha256, pcrs);
+        var quote = tpm.Quote(nonce, PcrSelection.Of(TpmAlg.Sha256, pcrs));
 
         File.WriteAllBytes(_fx.File($"{name}.pub"), ak.Public);
         File.WriteAllBytes(_fx.File($"{name}.attest"), quote.Attest);
         File.WriteAllBytes(_fx.File($"{name}.sig"), quote.Signature);
-        File.WriteAllBytes(_fx.File($"{name}.pcrs"), AttestCheck.PcrBlob(TpmAlg.Sha256, quote.Pcrs, quote.PcrValues));
+        File.WriteAllBytes(_fx.File($"{name}.pcrs"), quote.Pcrs.ToSubjectData());
         var output = _fx.Swtpm.Tools("tpm2_checkquote",
             $"-u {_fx.File($"{name}.pub")} -m {_fx.File($"{name}.attest")} -s {_fx.File($"{name}.sig")} " +
             $"-f {_fx.File($"{name}.pcrs")} -g sha256 -q {Convert.ToHexStringLower(nonce)}");
@@ -65,7 +65,7 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
         using var tpm = _fx.OpenTpm();
         tpm.LoadEndorsementKey(TpmAlg.Rsa);
         var ak = tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null);
-        var quote = tpm.Quote("nonce-one"u8, TpmAlg.Sha256, [0]);
+        var quote = tpm.Quote("nonce-one"u8, PcrSelection.Of(TpmAlg.Sha256, 0));
         File.WriteAllBytes(_fx.File("neg.pub"), ak.Public);
         File.WriteAllBytes(_fx.File("neg.attest"), quote.Attest);
         File.WriteAllBytes(_fx.File("neg.sig"), quote.Signature);
@@ -89,7 +89,7 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
         var fields = AttestCheck.Fields(certify.Attest);
         Assert.Equal(Tpm2Tag.AttestCertify, fields.Type);
         Assert.Equal(challenge, fields.ExtraData);
-        Assert.Equal(ak.Name, fields.CertifiedName);
+        Assert.Equal(ak.Name, fields.Certify!.Name);
         Assert.Equal(TpmPublic.Parse(ak.Public).Name, ak.Name);
     }
 
@@ -99,7 +99,7 @@ public class AttestationKeyTests : IClassFixture<SwtpmTpmFixture>
         using var tpm = _fx.OpenTpm();
         tpm.LoadEndorsementKey(TpmAlg.Rsa);
         tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null);
-        Assert.Throws<TpmTransportException>(() => tpm.Quote("n"u8, TpmAlg.Sha384, [0]));
+        Assert.Throws<TpmTransportException>(() => tpm.Quote("n"u8, PcrSelection.Of(TpmAlg.Sha384, 0)));
     }
 
     [Fact]

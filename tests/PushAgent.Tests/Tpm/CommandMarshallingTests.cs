@@ -51,7 +51,7 @@ public class CommandMarshallingTests
     public void Quote_with_a_null_scheme_over_sha256_all_matches_the_transcript()
     {
         var p = new TpmWriter().WriteSized("rawflow-nonce-0001"u8).WriteUInt16((ushort)TpmAlg.Null);
-        PcrBankSelection.WriteList(p, [PcrBankSelection.Of(TpmAlg.Sha256, Enumerable.Range(0, 24))]);
+        PcrSelection.Of(TpmAlg.Sha256, [.. Enumerable.Range(0, 24)]).Write(p);
         var command = TpmCommands.Marshal(Tpm2Cc.Quote, [0x80000001], [TpmAuth.EmptyPassword], p.WrittenSpan);
         Assert.Equal(CommandHex(26), Hex(command));
     }

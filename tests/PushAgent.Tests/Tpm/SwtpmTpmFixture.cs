@@ -70,65 +70,6 @@ internal static class AttestCheck
         }
     }
 
-    /// <summary>Type, extraData and (for certify) the certified Name of a TPMS_ATTEST.</summary>
-    public static (ushort Type, byte[] ExtraData, byte[] QualifiedSigner, byte Safe, byte[]? CertifiedName) Fields(byte[] attest)
-    {
-        var r = new TpmReader(attest);
-        Assert.Equal(Tpm2Tag.GeneratedValue, r.ReadUInt32());
-        var type = r.ReadUInt16();
-        var signer = r.ReadSized("qualifiedSigner").ToArray();
-        var extra = r.ReadSized("extraData").ToArray();
-        r.ReadUInt64();
-        r.ReadUInt32();
-        r.ReadUInt32();
-        var safe = r.ReadByte();
-        r.ReadUInt64();
-        byte[]? certified = null;
-        if (type == Tpm2Tag.AttestCertify)
-        {
-            certified = r.ReadSized("name").ToArray();
-            r.ReadSized("qualifiedName");
-        }
-        else
-        {
-            PcrBankSelection.ReadList(ref r);
-            r.ReadSized("pcrDigest");
-        }
-
-        r.ExpectEnd("TPMS_ATTEST");
-        return (type, extra, signer, safe, certified);
-    }
-
-    /// <summary>tpm2-tools' serialized PCR file for one bank (spec/tpm.md §3.10, little-endian), for tpm2_checkquote -f.</summary>
-    public static byte[] PcrBlob(TpmAlg bank, IReadOnlyList<int> pcrs, IReadOnlyList<byte[]> values)
-    {
-        var blob = new List<byte>();
-        blob.AddRange(BitConverter.GetBytes(1u));
-        var slot = new byte[8];
-        BitConverter.GetBytes((ushort)bank).CopyTo(slot, 0);
-        slot[2] = 3;
-        foreach (var pcr in pcrs)
-        {
-            slot[3 + (pcr / 8)] |= (byte)(1 << (pcr % 8));
-        }
-
-        blob.AddRange(slot);
-        blob.AddRange(new byte[15 * 8]);
-        var chunks = values.Chunk(8).ToList();
-        blob.AddRange(BitConverter.GetBytes((uint)chunks.Count));
-        foreach (var chunk in chunks)
-        {
-            blob.AddRange(BitConverter.GetBytes((uint)chunk.Length));
-            for (var i = 0; i < 8; i++)
-            {
-                var value = i < chunk.Length ? chunk[i] : [];
-                blob.AddRange(BitConverter.GetBytes((ushort)value.Length));
-                var buffer = new byte[64];
-                value.CopyTo(buffer, 0);
-                blob.AddRange(buffer);
-            }
-        }
-
-        return blob.ToArray();
-    }
+    /// <summary>Parses with the TPM core and checks the certify-specific fields are present for a certify.</summary>
+    public static TpmsAttest Fields(byte[] attest) => TpmsAttest.Parse(attest);
 }

@@ -39,10 +39,10 @@ public sealed partial class TpmCommands
     /// TPM2_Quote over <paramref name="selection"/> with qualifyingData = the nonce. inScheme NULL
     /// means the key's own scheme; a restricted key refuses any other (TPM_RC_SCHEME).
     /// </summary>
-    public SignedAttest Quote(uint signHandle, ReadOnlySpan<byte> qualifyingData, IReadOnlyCollection<PcrBankSelection> selection)
+    public SignedAttest Quote(uint signHandle, ReadOnlySpan<byte> qualifyingData, PcrSelection selection)
     {
         var p = new TpmWriter().WriteSized(qualifyingData).WriteUInt16((ushort)TpmAlg.Null);
-        PcrBankSelection.WriteList(p, selection);
+        selection.Write(p);
         var response = Run(Tpm2Cc.Quote, [signHandle], [TpmAuth.EmptyPassword], p);
         return Parse(Tpm2Cc.Quote, response, ReadSignedAttest);
     }

@@ -49,7 +49,7 @@ public sealed partial class TpmCommands
     {
         var (_, data) = GetCapability(Tpm2Cap.Pcrs, 0, 1);
         return Parse(Tpm2Cc.GetCapability, new TpmResponse([], data), (ref TpmReader r) =>
-            PcrBankSelection.ReadList(ref r).Select(s => new PcrBankAllocation(s.HashAlg, s.Pcrs)).ToList());
+            PcrSelectionWire.Read(ref r).Banks.Select(s => new PcrBankAllocation(s.Hash, s.Pcrs.ToList())).ToList());
     }
 
     public IReadOnlyList<TpmAlgorithmProperty> GetAlgorithms()

@@ -3,20 +3,20 @@ using Keylime.Shared.Tpm;
 namespace Keylime.PushAgent.Tpm;
 
 /// <summary>One raw TPM2_PCR_Read answer: which PCRs it read (at most 8) and their values in selection order.</summary>
-public sealed record PcrReadResult(uint UpdateCounter, IReadOnlyList<PcrBankSelection> Selection, IReadOnlyList<byte[]> Values);
+public sealed record PcrReadResult(uint UpdateCounter, PcrSelection Selection, IReadOnlyList<byte[]> Values);
 
 public sealed partial class TpmCommands
 {
     /// <summary>One TPM2_PCR_Read; the TPM may return fewer PCRs than asked (see <see cref="PcrReadAll"/>).</summary>
-    public PcrReadResult PcrRead(IReadOnlyCollection<PcrBankSelection> selection)
+    public PcrReadResult PcrRead(PcrSelection selection)
     {
         var p = new TpmWriter();
-        PcrBankSelection.WriteList(p, selection);
+        selection.Write(p);
         var response = Run(Tpm2Cc.PcrRead, [], [], p);
         return Parse(Tpm2Cc.PcrRead, response, (ref TpmReader r) =>
         {
             var counter = r.ReadUInt32();
-            var read = PcrBankSelection.ReadList(ref r);
+            var read = PcrSelectionWire.Read(ref r);
             var count = r.ReadUInt32();
             var values = new List<byte[]>();
             for (var i = 0; i < count; i++)
@@ -29,38 +29,44 @@ public sealed partial class TpmCommands
     }
 
     /// <summary>
-    /// The values of every PCR in one bank, in ascending PCR order, looping because PCR_Read answers
-    /// at most 8 digests per call (spec/tpm.md §3.5).
+    /// The values of every selected PCR, banks in selection order and PCRs ascending (the order of
+    /// a quote's pcrDigest and of Keylime's PCR blob), looping because PCR_Read answers at most 8
+    /// digests per call (spec/tpm.md §3.5).
     /// </summary>
-    public IReadOnlyList<byte[]> PcrReadAll(PcrBankSelection selection)
+    public PcrValues PcrReadAll(PcrSelection selection)
     {
-        var values = new Dictionary<int, byte[]>();
-        var pending = selection.Pcrs.ToList();
-        while (pending.Count > 0)
+        var values = new List<byte[]>();
+        foreach (var bank in selection.Banks)
         {
-            var result = PcrRead([selection with { Pcrs = pending }]);
-            var got = result.Selection.Where(s => s.HashAlg == selection.HashAlg).SelectMany(s => s.Pcrs).ToList();
-            if (got.Count == 0 || got.Count != result.Values.Count)
+            var got = new Dictionary<int, byte[]>();
+            var pending = bank.Mask;
+            while (pending != 0)
             {
-                throw new TpmTransportException(
-                    $"TPM2_PCR_Read returned no values for PCRs {string.Join(',', pending)} of bank {selection.HashAlg} (bank not allocated?)");
+                var result = PcrRead(new PcrSelection([new PcrBankSelection(bank.Hash, pending, bank.SizeOfSelect)]));
+                var read = result.Selection.Bank(bank.Hash)?.Pcrs.ToList() ?? [];
+                if (read.Count == 0 || read.Count != result.Values.Count)
+                {
+                    throw new TpmTransportException(
+                        $"TPM2_PCR_Read returned no values for {new PcrSelection([new PcrBankSelection(bank.Hash, pending)])} (bank not allocated?)");
+                }
+
+                for (var i = 0; i < read.Count; i++)
+                {
+                    got[read[i]] = result.Values[i];
+                    pending &= ~(1u << read[i]);
+                }
             }
 
-            for (var i = 0; i < got.Count; i++)
-            {
-                values[got[i]] = result.Values[i];
-            }
-
-            pending.RemoveAll(values.ContainsKey);
+            values.AddRange(bank.Pcrs.Select(p => got[p]));
         }
 
-        return selection.Pcrs.Select(p => values[p]).ToList();
+        return PcrValues.Create(selection, values);
     }
 
     /// <summary>TPM2_PCR_Extend of one digest into one bank of <paramref name="pcr"/>.</summary>
-    public void PcrExtend(int pcr, ushort hashAlg, ReadOnlySpan<byte> digest)
+    public void PcrExtend(int pcr, TpmAlg bank, ReadOnlySpan<byte> digest)
     {
-        var p = new TpmWriter().WriteUInt32(1).WriteUInt16(hashAlg).WriteBytes(digest);
+        var p = new TpmWriter().WriteUInt32(1).WriteUInt16((ushort)bank).WriteBytes(digest);
         Run(Tpm2Cc.PcrExtend, [(uint)pcr], [TpmAuth.EmptyPassword], p);
     }
 
