@@ -5,11 +5,11 @@ using Keylime.Shared.Tpm;
 namespace Keylime.PushAgent.Tpm;
 
 /// <summary>
-/// <see cref="IAgentTpm"/> over a real TPM (device or swtpm): the EK re-derived from its TCG
+/// <see cref="ITpm"/> over a real TPM (device or swtpm): the EK re-derived from its TCG
 /// template, the AK created under it once and reloaded from agent_data.json afterwards, policy
 /// sessions opened per EK use (spec/tpm.md §7 "typical agent sequence").
 /// </summary>
-public sealed partial class HardwareTpm : IAgentTpm
+public sealed partial class HardwareTpm : ITpm
 {
     private const int QuoteAttempts = 5;
     private const uint ManufacturerCaFirst = 0x01c00100;
@@ -46,8 +46,7 @@ public sealed partial class HardwareTpm : IAgentTpm
         {
             var banks = _tpm.GetPcrBanks()
                 .Where(b => b.IsAllocated && TpmHash.IsSupported(b.HashAlg))
-                .Select(b => b.HashAlg)
-                .ToList();
+                .ToDictionary(b => b.HashAlg, b => b.Pcrs);
             var algorithms = _tpm.GetAlgorithms();
             const uint signing = Tpm2Cap.AlgAsymmetric | Tpm2Cap.AlgSigning;
             var schemes = algorithms
@@ -113,13 +112,12 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public byte[] ActivateCredential(ReadOnlySpan<byte> credentialBlob)
+    public byte[] ActivateCredential(CredentialBlob credential)
     {
-        var blob = CredentialInput.Parse(credentialBlob);
         lock (_gate)
         {
             var (ek, ak) = Keys();
-            return WithEkPolicy(auth => _tpm.ActivateCredential(ak.Handle, ek.Handle, auth, blob.IdObject, blob.EncryptedSecret));
+            return WithEkPolicy(auth => _tpm.ActivateCredential(ak.Handle, ek.Handle, auth, credential.IdObject, credential.EncryptedSecret));
         }
     }
 
@@ -132,7 +130,7 @@ public sealed partial class HardwareTpm : IAgentTpm
         }
     }
 
-    public QuoteEvidence Quote(ReadOnlySpan<byte> nonce, PcrSelection selection)
+    public TpmQuote Quote(ReadOnlySpan<byte> nonce, PcrSelection selection)
     {
         lock (_gate)
         {
@@ -147,7 +145,7 @@ public sealed partial class HardwareTpm : IAgentTpm
                 var quote = _tpm.Quote(ak.Handle, nonce, selection);
                 if (values.ComputeDigest(sigHash).AsSpan().SequenceEqual(TpmsAttest.Parse(quote.Attest).Quote!.PcrDigest))
                 {
-                    return new QuoteEvidence(quote.Attest, quote.Signature, values);
+                    return new TpmQuote(quote.Attest, quote.Signature, values);
                 }
             }
 

@@ -34,7 +34,7 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
         var blob = MakeCredential($"ok-{ekType}-{scheme}", ek.Public, ak.Name, secret);
 
         Assert.Equal(CredentialBlob.Magic, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(blob));
-        Assert.Equal(secret, tpm.ActivateCredential(blob));
+        Assert.Equal(secret, tpm.ActivateCredential(CredentialInput.Parse(blob)));
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
         var secret = RandomNumberGenerator.GetBytes(32);
         var blob = MakeCredential("raw", ek.Public, ak.Name, secret);
 
-        Assert.Equal(secret, tpm.ActivateCredential(blob.AsSpan(8)));
+        Assert.Equal(secret, tpm.ActivateCredential(CredentialInput.Parse(blob.AsSpan(8))));
     }
 
     [Fact]
@@ -59,13 +59,13 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
         otherName[^1] ^= 1;
         var blob = MakeCredential("wrong", ek.Public, otherName, RandomNumberGenerator.GetBytes(32));
 
-        var e = Assert.Throws<TpmCommandException>(() => tpm.ActivateCredential(blob));
+        var e = Assert.Throws<TpmCommandException>(() => tpm.ActivateCredential(CredentialInput.Parse(blob)));
         Assert.Equal("ActivateCredential", e.CommandName);
         Assert.Equal("TPM_RC_INTEGRITY", e.ResponseCode.Name);
 
         // The failed command's policy session was flushed: the TPM still activates afterwards.
         var good = MakeCredential("after", ek.Public, ak.Name, "again"u8.ToArray());
-        Assert.Equal("again"u8.ToArray(), tpm.ActivateCredential(good));
+        Assert.Equal("again"u8.ToArray(), tpm.ActivateCredential(CredentialInput.Parse(good)));
     }
 
     [Fact]
@@ -74,6 +74,6 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
         using var tpm = _fx.OpenTpm();
         tpm.LoadEndorsementKey(TpmAlg.Rsa);
         tpm.LoadAttestationKey(TpmAlg.Sha256, TpmAlg.RsaSsa, null);
-        Assert.Throws<TpmFormatException>(() => tpm.ActivateCredential(Convert.FromHexString("badcc0de000000010044")));
+        Assert.Throws<TpmFormatException>(() => CredentialInput.Parse(Convert.FromHexString("badcc0de000000010044")));
     }
 }

@@ -57,7 +57,8 @@ public class SwtpmCommandTests : IClassFixture<SwtpmTpmFixture>
     {
         using var tpm = _fx.OpenTpm();
         var inventory = tpm.GetInventory();
-        Assert.Equal([TpmAlg.Sha1, TpmAlg.Sha256], inventory.PcrBanks);
+        Assert.Equal([TpmAlg.Sha1, TpmAlg.Sha256], inventory.PcrBanks.Keys.Order());
+        Assert.Equal(24, inventory.PcrBanks[TpmAlg.Sha256].Count);
         Assert.Contains(TpmAlg.RsaSsa, inventory.SigningSchemes);
         Assert.Contains(TpmAlg.RsaPss, inventory.SigningSchemes);
         Assert.Contains(TpmAlg.EcDsa, inventory.SigningSchemes);

@@ -9,7 +9,7 @@ namespace Keylime.PushAgent.Tpm;
 /// TPMT_SIGNATURE) for Keylime.Shared to parse. Calls are synchronous and serialized: a TPM runs
 /// one command at a time anyway.
 /// </summary>
-public interface IAgentTpm : IDisposable
+public interface ITpm : IDisposable
 {
     /// <summary>True for the <c>--avoid-tpm</c> software TPM, whose evidence proves nothing about the machine.</summary>
     bool IsSoftware { get; }
@@ -31,10 +31,10 @@ public interface IAgentTpm : IDisposable
     AgentAttestationKey LoadAttestationKey(TpmAlg hash, TpmAlg scheme, string? agentDataPath);
 
     /// <summary>
-    /// Recovers the registrar's credential: <paramref name="credentialBlob"/> is the registrar blob
-    /// (0xBADCC0DE container, spec/registrar.md §6) or a raw TPM2B_ID_OBJECT ‖ TPM2B_ENCRYPTED_SECRET.
+    /// Recovers the registrar's credential with the AK and the EK (<see cref="CredentialInput.Parse"/>
+    /// reads the registrar's blob or the raw TPM2B_ID_OBJECT ‖ TPM2B_ENCRYPTED_SECRET).
     /// </summary>
-    byte[] ActivateCredential(ReadOnlySpan<byte> credentialBlob);
+    byte[] ActivateCredential(CredentialBlob credential);
 
     /// <summary>The AK certifies itself over <paramref name="qualifyingData"/> (the PoP of spec/verifier.md §6.3).</summary>
     SignedAttest Certify(ReadOnlySpan<byte> qualifyingData);
@@ -45,7 +45,7 @@ public interface IAgentTpm : IDisposable
     /// quote's pcrDigest; <see cref="PcrValues.ToSubjectData"/> gives Keylime's PCR blob).
     /// Keylime's verifier expects one bank whose algorithm is the AK's hash.
     /// </summary>
-    QuoteEvidence Quote(ReadOnlySpan<byte> nonce, PcrSelection selection);
+    TpmQuote Quote(ReadOnlySpan<byte> nonce, PcrSelection selection);
 
     /// <summary>PCR values: banks in selection order, PCRs ascending.</summary>
     PcrValues ReadPcrs(PcrSelection selection);
@@ -63,10 +63,10 @@ public sealed record AgentEndorsementKey(TpmAlg Type, byte[] Public, byte[] Name
 public sealed record AgentAttestationKey(TpmAlg Type, TpmAlg Hash, TpmAlg Scheme, byte[] Public, byte[] Name, bool Reused);
 
 /// <summary>A quote (TPMS_ATTEST and TPMT_SIGNATURE bytes) and the PCR values it covers.</summary>
-public sealed record QuoteEvidence(byte[] Attest, byte[] Signature, PcrValues Pcrs);
+public sealed record TpmQuote(byte[] Attest, byte[] Signature, PcrValues Pcrs);
 
-/// <summary>What the TPM offers, in the agent's terms (rust-keylime's capability lists).</summary>
+/// <summary>What the TPM offers: allocated PCR banks (hash → PCR indexes), AK signing schemes, key types.</summary>
 public sealed record TpmInventory(
-    IReadOnlyList<TpmAlg> PcrBanks,
+    IReadOnlyDictionary<TpmAlg, IReadOnlyList<int>> PcrBanks,
     IReadOnlyList<TpmAlg> SigningSchemes,
     IReadOnlyList<TpmAlg> KeyTypes);
