@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Keylime.Shared.Tpm;
 
 /// <summary>
@@ -65,4 +68,15 @@ public sealed class CertifyVerifier
     public CertifyVerification VerifySelfCertification(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature,
         ReadOnlySpan<byte> challenge, TpmAlg? hash = null, TpmAlg? scheme = null) =>
         Verify(message, signature, challenge, _signer.Name, hash, scheme);
+
+    /// <summary>
+    /// IAK→AK binding (spec/registrar.md §5.7): this verifier's key is the IAK, the certified object the AK,
+    /// and the qualifying data SHA-256(UTF-8 agent id) — or, from older agents, the raw UTF-8 agent id.
+    /// </summary>
+    public CertifyVerification VerifyIakBinding(ReadOnlySpan<byte> iakAttest, ReadOnlySpan<byte> iakSign, ReadOnlySpan<byte> akName, string agentId)
+    {
+        var raw = Encoding.UTF8.GetBytes(agentId);
+        var result = Verify(iakAttest, iakSign, SHA256.HashData(raw), akName);
+        return result.FailedCheck == TpmCheck.Nonce ? Verify(iakAttest, iakSign, raw, akName) : result;
+    }
 }

@@ -42,6 +42,8 @@ public sealed class TpmCertStore
 
     private readonly X509Certificate2Collection _roots;
     private readonly X509Certificate2Collection _intermediates;
+    private readonly HashSet<string> _rootThumbprints;
+    private readonly HashSet<string> _intermediateThumbprints;
 
     public TpmCertStore(IEnumerable<X509Certificate2> certificates, TimeProvider? timeProvider = null)
     {
@@ -52,6 +54,9 @@ public sealed class TpmCertStore
         {
             (cert.SubjectName.RawData.AsSpan().SequenceEqual(cert.IssuerName.RawData) ? _roots : _intermediates).Add(cert);
         }
+
+        _rootThumbprints = _roots.Select(c => c.Thumbprint).ToHashSet(StringComparer.Ordinal);
+        _intermediateThumbprints = _intermediates.Select(c => c.Thumbprint).ToHashSet(StringComparer.Ordinal);
     }
 
     public TimeProvider TimeProvider { get; }
@@ -117,15 +122,22 @@ public sealed class TpmCertStore
             return new(EkCertificateFailure.UntrustedChain, $"chain building failed: {e.Message}");
         }
 
+        // Keylime's tenant accepts an EK certificate issued by any certificate of the store, so a store
+        // holding only a vendor intermediate is a valid anchor too; the signatures along the chain are
+        // still checked by X509Chain (NotSignatureValid is never tolerated).
+        var top = chain.ChainElements.Count >= 2 ? chain.ChainElements[^1].Certificate : null;
+        var anchoredAtRoot = top is not null && _rootThumbprints.Contains(top.Thumbprint);
+        var anchoredAtIntermediate = top is not null && _intermediateThumbprints.Contains(top.Thumbprint);
+        var tolerated = ToleratedQuirks
+                        | (anchoredAtIntermediate ? X509ChainStatusFlags.PartialChain | X509ChainStatusFlags.UntrustedRoot : 0);
         var problems = chain.ChainElements
             .SelectMany(element => element.ChainElementStatus)
             .Concat(chain.ChainStatus)
-            .Where(status => (status.Status & ~ToleratedQuirks) != 0)
+            .Where(status => (status.Status & ~tolerated) != 0)
             .Select(status => status.Status)
             .Distinct()
             .ToList();
-        var anchored = chain.ChainElements.Count > 0 && _roots.Contains(chain.ChainElements[^1].Certificate);
-        if (problems.Count == 0 && anchored)
+        if (problems.Count == 0 && (anchoredAtRoot || anchoredAtIntermediate))
         {
             return EkCertificateResult.Valid;
         }

@@ -79,3 +79,35 @@ public class CertifyVectorTests
             TpmVectors.Hex(inputs.Str("qualifyingDataHex")), objectName, TpmHash.FromKeylimeName(inputs.Str("hashAlg")));
     }
 }
+
+/// <summary>spec/registrar.md §5.7: the IAK certifies the AK over SHA-256(agent id), or the raw id from older agents.</summary>
+public class IakBindingTests
+{
+    private const string AgentId = "d432fbb3-d2f1-4a97-9ef7-75bd81c00000";
+
+    [Fact]
+    public void An_iak_certification_over_the_hashed_or_raw_agent_id_binds_the_ak()
+    {
+        var iak = SyntheticAk.Shared;
+        var akName = TpmPublic.Parse(TpmVectors.Bytes("ak/ak_rsa.pub")).Name;
+        var verifier = new CertifyVerifier(new AttestationKey(iak.Public));
+
+        var (hashed, hashedSig) = iak.Certify(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(AgentId)), akName);
+        Assert.True(verifier.VerifyIakBinding(hashed, hashedSig, akName, AgentId).IsValid);
+        var (raw, rawSig) = iak.Certify(System.Text.Encoding.UTF8.GetBytes(AgentId), akName);
+        Assert.True(verifier.VerifyIakBinding(raw, rawSig, akName, AgentId).IsValid);
+    }
+
+    [Fact]
+    public void An_iak_certification_for_another_agent_or_another_ak_is_refused()
+    {
+        var iak = SyntheticAk.Shared;
+        var akName = TpmPublic.Parse(TpmVectors.Bytes("ak/ak_rsa.pub")).Name;
+        var verifier = new CertifyVerifier(new AttestationKey(iak.Public));
+        var (attest, sig) = iak.Certify(System.Text.Encoding.UTF8.GetBytes(AgentId), akName);
+
+        Assert.Equal(TpmCheck.Nonce, verifier.VerifyIakBinding(attest, sig, akName, "another-agent").FailedCheck);
+        var otherName = TpmPublic.Parse(TpmVectors.Bytes("ak/ak_ecc.pub")).Name;
+        Assert.Equal(TpmCheck.CertifiedName, verifier.VerifyIakBinding(attest, sig, otherName, AgentId).FailedCheck);
+    }
+}

@@ -119,3 +119,38 @@ public class EkCertificateTests
         public override DateTimeOffset GetUtcNow() => now;
     }
 }
+
+public class EkCertificateQuirkTests
+{
+    [Fact]
+    public void A_store_holding_only_the_issuing_intermediate_anchors_the_chain_like_keylime()
+    {
+        var store = new TpmCertStore(EkCertificates.LoadAll(TpmVectors.Bytes("ca/intermediate_cert.pem")));
+        var cert = EkCertificates.Load(TpmVectors.Bytes("ek/ek_rsa_cert.der"));
+        var result = store.Validate(cert, TpmPublic.Parse(TpmVectors.Bytes("ek/ek_rsa.pub")));
+        Assert.True(result.IsValid, result.Message);
+    }
+
+    [Fact]
+    public void Vendor_quirks_unknown_critical_extensions_and_no_eku_do_not_fail_the_chain()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=Vendor EK Root", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-2), now.AddYears(5));
+
+        var ek = TpmPublic.Parse(TpmVectors.Bytes("ek/ek_ecc.pub"));
+        using var ekKey = ek.ToECDsa();
+        var request = new CertificateRequest(
+            new X500DistinguishedName(""), ekKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509Extension("2.23.133.99.1", [0x05, 0x00], critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.KeyAgreement, true));
+        using var cert = request.Create(ca, now.AddDays(-1), now.AddYears(1), [7]);
+
+        var store = new TpmCertStore([X509CertificateLoader.LoadCertificate(ca.RawData)]);
+        var result = store.Validate(X509CertificateLoader.LoadCertificate(cert.RawData), ek);
+        Assert.True(result.IsValid, result.Message);
+    }
+}

@@ -50,5 +50,22 @@ internal sealed class SyntheticAk : IDisposable
         return new KeylimeQuote(attest, signature.ToBytes(), pcrs.ToSubjectData());
     }
 
+    /// <summary>A TPM2_Certify result of the object named <paramref name="name"/>, signed by this key.</summary>
+    public (byte[] Attest, byte[] Signature) Certify(byte[] qualifyingData, byte[] name)
+    {
+        var attest = new TpmsAttest
+        {
+            Magic = TpmsAttest.GeneratedValue, Type = TpmsAttest.TagAttestCertify, QualifiedSigner = Public.Name,
+            ExtraData = qualifyingData, ClockInfo = new TpmClockInfo(1, 1, 0, true), FirmwareVersion = 1,
+            Certify = new TpmsCertifyInfo(name, name),
+        }.ToBytes();
+        var signature = new TpmSignature
+        {
+            SigAlg = TpmAlg.RsaPss, Hash = TpmAlg.Sha256,
+            Signature = _rsa.SignData(attest, HashAlgorithmName.SHA256, RSASignaturePadding.Pss),
+        };
+        return (attest, signature.ToBytes());
+    }
+
     public void Dispose() => _rsa.Dispose();
 }
