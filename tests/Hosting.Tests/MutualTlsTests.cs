@@ -20,47 +20,9 @@ namespace Keylime.Hosting.Tests;
 /// are optional, one from the trusted CA makes the caller an admin, one from another CA is refused
 /// during the TLS handshake.
 /// </summary>
-public sealed class MutualTlsTests : IAsyncLifetime
+public sealed class MutualTlsTests(KestrelFixture server) : IClassFixture<KestrelFixture>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("keylime-kestrel-").FullName;
-    private readonly int _httpsPort = FreePort.Next();
-    private readonly int _httpPort = FreePort.Next();
-    private WebApplication? _app;
-    private TlsMaterial? _tls;
-    private int _handled;
-
-    private string CaDir => Path.Combine(_dir, "cv_ca");
-
-    public async Task InitializeAsync()
-    {
-        _tls = TlsMaterial.ForVerifier(new VerifierOptions { KeylimeDir = _dir, TlsDir = "generate" });
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKeylimeKestrel(new KeylimeListenOptions
-        {
-            Ip = "127.0.0.1", HttpsPorts = [_httpsPort], HttpPorts = [_httpPort], MaxRequestBodySize = 1024, Tls = _tls,
-        });
-        _app = builder.Build();
-        _app.MapGet("/whoami", (HttpContext c) =>
-        {
-            Interlocked.Increment(ref _handled);
-            return c.AdminCommonName() ?? "anonymous";
-        });
-        _app.MapPost("/upload", async (HttpRequest r) => (await new StreamReader(r.Body).ReadToEndAsync()).Length);
-        await _app.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        _tls?.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    private string CaDir => Path.Combine(server.Dir, "cv_ca");
 
     private X509Certificate2 GeneratedClient() =>
         X509Certificate2.CreateFromPemFile(Path.Combine(CaDir, "client-cert.crt"), Path.Combine(CaDir, "client-private.pem"));
@@ -95,7 +57,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
     }
 
     private HttpClient Client(X509Certificate2? clientCert) =>
-        new(new SocketsHttpHandler { SslOptions = ClientTls(clientCert) }) { BaseAddress = new Uri($"https://127.0.0.1:{_httpsPort}") };
+        new(new SocketsHttpHandler { SslOptions = ClientTls(clientCert) }) { BaseAddress = new Uri($"https://127.0.0.1:{server.HttpsPort}") };
 
     [Fact]
     public async Task Client_certificate_signed_by_the_trusted_CA_is_accepted_and_names_the_admin()
@@ -121,7 +83,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
     {
         using var foreign = ForeignClient();
         using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, _httpsPort);
+        await tcp.ConnectAsync(IPAddress.Loopback, server.HttpsPort);
         await using var ssl = new SslStream(tcp.GetStream());
 
         // .NET on Linux checks the peer certificate right after OpenSSL's handshake messages (and
@@ -132,12 +94,12 @@ public sealed class MutualTlsTests : IAsyncLifetime
         var error = await Record.ExceptionAsync(async () =>
         {
             await ssl.AuthenticateAsClientAsync(ClientTls(foreign, protocol));
-            await ssl.WriteAsync("GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+            await ssl.WriteAsync("GET /probe HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
             response = await ssl.ReadAsync(new byte[1024]);
         });
 
         Assert.True(error is AuthenticationException or IOException || response == 0, $"connection was not refused: {error}, read {response}");
-        Assert.Equal(0, _handled);
+        Assert.Equal(0, server.Probes);
     }
 
     [Theory]
@@ -147,7 +109,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
     {
         using var cert = GeneratedClient();
         using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, _httpsPort);
+        await tcp.ConnectAsync(IPAddress.Loopback, server.HttpsPort);
         await using var ssl = new SslStream(tcp.GetStream());
 
         await ssl.AuthenticateAsClientAsync(ClientTls(cert, protocol));
@@ -164,8 +126,8 @@ public sealed class MutualTlsTests : IAsyncLifetime
         using var foreign = ForeignClient();
         using var client = Client(foreign);
 
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStringAsync("/whoami"));
-        Assert.Equal(0, _handled);
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStringAsync("/probe"));
+        Assert.Equal(0, server.Probes);
     }
 
     [Fact]
@@ -181,7 +143,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
     [Fact]
     public async Task Plain_http_listener_serves_requests_without_an_admin_identity()
     {
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}") };
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}") };
 
         Assert.Equal("anonymous", await client.GetStringAsync("/whoami"));
     }
@@ -189,12 +151,59 @@ public sealed class MutualTlsTests : IAsyncLifetime
     [Fact]
     public async Task Request_body_over_max_upload_size_is_refused_with_413()
     {
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}") };
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}") };
 
         using var small = await client.PostAsync("/upload", new StringContent(new string('a', 1000)));
         using var large = await client.PostAsync("/upload", new StringContent(new string('a', 2000)));
 
         Assert.Equal(HttpStatusCode.OK, small.StatusCode);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
+    }
+}
+
+/// <summary>One Kestrel (HTTPS + HTTP, 1 KiB body limit) with a generated cv_ca, shared by the tests of a class.</summary>
+public sealed class KestrelFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+    private TlsMaterial? _tls;
+    private int _probes;
+
+    public string Dir { get; } = Directory.CreateTempSubdirectory("keylime-kestrel-").FullName;
+    public int HttpsPort { get; } = FreePort.Next();
+    public int HttpPort { get; } = FreePort.Next();
+
+    /// <summary>Requests that reached the /probe handler (must stay 0 for refused clients).</summary>
+    public int Probes => Volatile.Read(ref _probes);
+
+    public async Task InitializeAsync()
+    {
+        _tls = TlsMaterial.ForVerifier(new VerifierOptions { KeylimeDir = Dir, TlsDir = "generate" });
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKeylimeKestrel(new KeylimeListenOptions
+        {
+            Ip = "127.0.0.1", HttpsPorts = [HttpsPort], HttpPorts = [HttpPort], MaxRequestBodySize = 1024, Tls = _tls,
+        });
+        _app = builder.Build();
+        _app.MapGet("/whoami", (HttpContext c) => c.AdminCommonName() ?? "anonymous");
+        _app.MapGet("/probe", () =>
+        {
+            Interlocked.Increment(ref _probes);
+            return "reached";
+        });
+        _app.MapPost("/upload", async (HttpRequest r) => (await new StreamReader(r.Body).ReadToEndAsync()).Length);
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        _tls?.Dispose();
+        Directory.Delete(Dir, recursive: true);
     }
 }
