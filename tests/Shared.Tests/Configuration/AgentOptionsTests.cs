@@ -142,9 +142,9 @@ public sealed class AgentOptionsTests : IDisposable
     [Fact]
     public void Absolute_paths_are_kept_and_relative_log_paths_resolve_against_root()
     {
-        var o = new AgentOptions { VerifierTlsCaCert = "/etc/ca.pem", ImaMlPath = "tmp/ima" };
+        var o = new AgentOptions { VerifierTlsCaCert = "/etc/ca.pem", ImaMlPath = "srv/ima-log" };
 
         Assert.Equal("/etc/ca.pem", o.VerifierCaFile);
-        Assert.Equal("/tmp/ima", o.ImaLogFile);
+        Assert.Equal("/srv/ima-log", o.ImaLogFile);
     }
 }
