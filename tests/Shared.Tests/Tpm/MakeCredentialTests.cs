@@ -71,6 +71,19 @@ public class MakeCredentialTests
         Assert.Equal(vector.GetProperty("expected").Str("idObject2B"), Convert.ToHexStringLower(new TpmWriter().WriteSized(blob.IdObject).ToArray()));
     }
 
+    [Fact]
+    public void The_wrong_name_vector_is_bound_to_the_other_ak_so_the_tpm_must_refuse_it()
+    {
+        var v = TpmVectors.Vector("mc_rsa_host.wrongname").GetProperty("inputs");
+        var ek = TpmPublic.Parse(TpmVectors.Bytes("ek/ek_rsa.pub"));
+        var credential = TpmVectors.Hex(v.Str("credentialHex"));
+        var seed = TpmVectors.Hex(v.Str("seedHex"));
+        var stored = CredentialBlob.Parse(TpmVectors.Bytes("corrupt/mc_rsa_host_wrong_name.blob"));
+
+        Assert.Equal(stored.IdObject, MakeCredential.CreateRsa(ek, TpmVectors.Hex(v.Str("boundToName")), credential, seed).IdObject);
+        Assert.NotEqual(stored.IdObject, MakeCredential.CreateRsa(ek, TpmVectors.Hex(v.Str("activatedWith")), credential, seed).IdObject);
+    }
+
     [Theory]
     [InlineData("credential/mc_rsa_tools.blob", 256)]
     [InlineData("credential/mc_ecc_tools.blob", 68)]

@@ -180,3 +180,20 @@ public class QuoteVectorTests
         _ => throw new InvalidOperationException($"unknown manifest reject reason {reason}"),
     };
 }
+
+public class RawQuoteTests
+{
+    [Fact]
+    public void The_hand_marshalled_quote_of_the_raw_flow_is_signed_by_its_ak()
+    {
+        var key = AttestationKey.FromTpm2B(TpmVectors.Bytes("raw/raw_ak.pub"));
+        var attest = TpmVectors.Bytes("raw/raw_quote.attest");
+        var signature = TpmSignature.Parse(TpmVectors.Bytes("raw/raw_quote.sig"));
+        Assert.True(key.VerifySignature(attest, signature));
+        var parsed = TpmsAttest.Parse(attest);
+        Assert.Equal(TpmsAttest.TagAttestQuote, parsed.Type);
+        Assert.True(parsed.ClockInfo.Safe);
+        attest[^1] ^= 1;
+        Assert.False(key.VerifySignature(attest, signature));
+    }
+}
