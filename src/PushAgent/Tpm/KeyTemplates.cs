@@ -9,29 +9,28 @@ namespace Keylime.PushAgent.Tpm;
 /// </summary>
 public static class KeyTemplates
 {
-    /// <summary>PolicyA-SHA256 = PolicySecret(TPM_RH_ENDORSEMENT): the EK's authPolicy.</summary>
-    public static readonly byte[] PolicyASha256 = Convert.FromHexString("837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa");
-
     public const uint RsaEkCertificateIndex = 0x01c00002;
     public const uint EccEkCertificateIndex = 0x01c0000a;
 
-    public const TpmObjectAttributes EkAttributes = TpmObjectAttributes.FixedTpm | TpmObjectAttributes.FixedParent | TpmObjectAttributes.SensitiveDataOrigin
-        | TpmObjectAttributes.AdminWithPolicy | TpmObjectAttributes.Restricted | TpmObjectAttributes.Decrypt;
+    public const TpmObjectAttributes EkAttributes = TpmTemplates.EkLowRangeAttributes;
 
-    public const TpmObjectAttributes AkAttributes = TpmObjectAttributes.FixedTpm | TpmObjectAttributes.FixedParent | TpmObjectAttributes.SensitiveDataOrigin
-        | TpmObjectAttributes.UserWithAuth | TpmObjectAttributes.Restricted | TpmObjectAttributes.Sign;
+    public const TpmObjectAttributes AkAttributes = TpmTemplates.AkAttributes;
 
     public static uint EkCertificateIndex(TpmAlg type) =>
         type == TpmAlg.Rsa ? RsaEkCertificateIndex : EccEkCertificateIndex;
 
     /// <summary>The TPMT_PUBLIC of template L-1 (RSA) or L-2 (ECC), unique filled with zeros of full key size.</summary>
-    public static byte[] Ek(TpmAlg type) => Ek(type, type == TpmAlg.Rsa ? new byte[256] : null, type == TpmAlg.Ecc ? (new byte[32], new byte[32]) : null);
+    public static byte[] Ek(TpmAlg type) =>
+        (TpmAlgorithms.RequireKeyType(type) == TpmAlg.Rsa ? TpmTemplates.EkRsa2048 : TpmTemplates.EkEccP256).ToTpmtBytes();
 
-    /// <summary>An EK-shaped TPMT_PUBLIC with the given public key (the software EK uses this with its real key).</summary>
+    /// <summary>
+    /// An EK-shaped TPMT_PUBLIC with the given public key, for the software EK. It writes the same
+    /// fields as <see cref="TpmTemplates"/> (a test holds the two equal for an all-zero key).
+    /// </summary>
     internal static byte[] Ek(TpmAlg type, byte[]? modulus, (byte[] X, byte[] Y)? point)
     {
         var w = new TpmWriter();
-        w.WriteUInt16((ushort)type).WriteUInt16((ushort)TpmAlg.Sha256).WriteUInt32((uint)EkAttributes).WriteSized(PolicyASha256);
+        w.WriteUInt16((ushort)type).WriteUInt16((ushort)TpmAlg.Sha256).WriteUInt32((uint)EkAttributes).WriteSized(TpmTemplates.PolicyASha256);
         w.WriteUInt16((ushort)TpmAlg.Aes).WriteUInt16(128).WriteUInt16((ushort)TpmAlg.Cfb);
         if (type == TpmAlg.Rsa)
         {
@@ -50,8 +49,12 @@ public static class KeyTemplates
     /// The AK template as tss-esapi's create_ak builds it (rust-keylime): restricted signing key,
     /// nameAlg = the AK hash, symmetric NULL, scheme {RSASSA|RSAPSS|ECDSA, hash}, RSA-2048 / P-256, empty unique.
     /// </summary>
-    public static byte[] Ak(TpmAlg hash, TpmAlg scheme) => Ak(hash, scheme, [], null);
+    public static byte[] Ak(TpmAlg hash, TpmAlg scheme) =>
+        (TpmAlgorithms.KeyTypeOf(scheme) == TpmAlg.Rsa
+            ? TpmTemplates.AkRsa2048(TpmAlgorithms.RequireHash(hash), scheme)
+            : TpmTemplates.AkEccP256(TpmAlgorithms.RequireHash(hash))).ToTpmtBytes();
 
+    /// <summary>The AK template with a real public key, for the software AK (same fields as <see cref="TpmTemplates"/>).</summary>
     internal static byte[] Ak(TpmAlg hash, TpmAlg scheme, byte[] modulus, (byte[] X, byte[] Y)? point)
     {
         var type = TpmAlgorithms.KeyTypeOf(scheme);

@@ -98,3 +98,20 @@ public class CommandMarshallingTests
     public void A_response_whose_size_field_lies_is_a_transport_error() =>
         Assert.Throws<TpmTransportException>(() => TpmCommands.Unmarshal(Tpm2Cc.GetRandom, Convert.FromHexString("80010000000b00000000"), 0));
 }
+
+/// <summary>The software keys' template writer and the core's templates describe the same objects.</summary>
+public class KeyTemplateTests
+{
+    [Theory]
+    [InlineData(TpmAlg.Rsa)]
+    [InlineData(TpmAlg.Ecc)]
+    public void The_software_ek_shape_equals_the_core_template_for_an_all_zero_key(TpmAlg type) =>
+        Assert.Equal(KeyTemplates.Ek(type), KeyTemplates.Ek(type, type == TpmAlg.Rsa ? new byte[256] : null, type == TpmAlg.Ecc ? (new byte[32], new byte[32]) : null));
+
+    [Theory]
+    [InlineData(TpmAlg.Sha256, TpmAlg.RsaSsa)]
+    [InlineData(TpmAlg.Sha1, TpmAlg.RsaPss)]
+    [InlineData(TpmAlg.Sha384, TpmAlg.EcDsa)]
+    public void The_software_ak_shape_equals_the_core_template_for_an_empty_key(TpmAlg hash, TpmAlg scheme) =>
+        Assert.Equal(KeyTemplates.Ak(hash, scheme), KeyTemplates.Ak(hash, scheme, [], null));
+}
