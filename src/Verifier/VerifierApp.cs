@@ -1,12 +1,9 @@
-using System.Net;
-using System.Security.Authentication;
+using Keylime.Hosting;
 using Keylime.Shared.Configuration;
 using Keylime.Shared.Security;
 using Keylime.Verifier.Agents;
 using Keylime.Verifier.Policies;
 using Keylime.Verifier.Versions;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Keylime.Verifier;
 
@@ -29,7 +26,13 @@ public static class VerifierApp
         var tls = TlsMaterial.ForVerifier(options);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.Host.UseSystemd();
-        builder.WebHost.UseKestrel(kestrel => ListenHttps(kestrel, options, tls));
+        builder.WebHost.UseKeylimeKestrel(new KeylimeListenOptions
+        {
+            Ip = options.Ip,
+            HttpsPorts = [options.Port],
+            MaxRequestBodySize = options.MaxUploadSize,
+            Tls = tls,
+        });
         builder.Services.AddSingleton(tls);
         builder.Services.AddVerifier(options);
         builder.Services.AddEndpointsApiExplorer();
@@ -47,23 +50,6 @@ public static class VerifierApp
         app.MapAgentsV3();
         app.MapPoliciesV3();
         return app;
-    }
-
-    // TLS ≥ 1.2; a client certificate is optional, but one that is sent must chain to trusted_client_ca
-    // or the handshake fails (spec/verifier.md §1).
-    private static void ListenHttps(KestrelServerOptions kestrel, VerifierOptions options, TlsMaterial tls)
-    {
-        kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = options.MaxUploadSize;
-        var address = options.Ip is "0.0.0.0" or "" ? IPAddress.Any : IPAddress.Parse(options.Ip.Trim('[', ']'));
-        kestrel.Listen(address, options.Port, listen => listen.UseHttps(https =>
-        {
-            https.ServerCertificate = tls.ServerCertificate;
-            https.ServerCertificateChain = tls.ServerChain;
-            https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-            https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-            https.ClientCertificateValidation = (certificate, chain, _) => tls.ValidateClientCertificate(certificate, chain);
-        }));
     }
 
     // X-Request-ID is echoed with non-word characters removed, at most 36 characters (Keylime).

@@ -31,7 +31,7 @@ public static class VerifierServices
 
     public static IServiceCollection AddPolicies(this IServiceCollection services) =>
         services
-            .AddSingleton<IRuntimePolicyValidator, JsonShapeRuntimePolicyValidator>()
+            .AddSingleton<IRuntimePolicyValidator, SchemaRuntimePolicyValidator>()
             .AddScoped<RuntimePolicyStore>()
             .AddScoped<MeasuredBootPolicyStore>();
 

@@ -1,5 +1,5 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Encodings.Web;
+using Keylime.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -36,24 +36,7 @@ public sealed class IdentityAuthenticationHandler(
                 : AuthenticateResult.Fail(verdict.Refusal ?? TokenRefusals.Unknown);
         }
 
-        var certificate = Context.Connection.ClientCertificate;
-        return certificate is not null && CommonName(certificate) is { } cn
-            ? Success(Identities.Admin, cn)
-            : AuthenticateResult.NoResult();
-    }
-
-    /// <summary>The subject's CN attribute itself (not .NET's "simple name" fallbacks to e-mail or OU).</summary>
-    internal static string? CommonName(X509Certificate2 certificate)
-    {
-        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
-        {
-            if (rdn.GetSingleElementType().Value == "2.5.4.3" && rdn.GetSingleElementValue() is { Length: > 0 } cn)
-            {
-                return cn;
-            }
-        }
-
-        return null;
+        return Context.AdminCommonName() is { } cn ? Success(Identities.Admin, cn) : AuthenticateResult.NoResult();
     }
 
     private AuthenticateResult Success(string type, string name) =>

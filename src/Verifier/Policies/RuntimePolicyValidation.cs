@@ -1,5 +1,4 @@
-using System.Text;
-using System.Text.Json;
+using Keylime.Shared.Ima;
 using Keylime.Verifier.Api;
 
 namespace Keylime.Verifier.Policies;
@@ -7,40 +6,22 @@ namespace Keylime.Verifier.Policies;
 /// <summary>What the verifier learns from a valid runtime policy upload.</summary>
 public sealed record RuntimePolicyFacts(int Generator);
 
-/// <summary>
-/// Checks an uploaded runtime (IMA) policy (spec/verifier.md §5.1, spec/ima-and-measured-boot.md §2.2).
-/// Seam: the IMA library's validator plugs in here.
-/// </summary>
+/// <summary>Checks an uploaded runtime (IMA) policy (spec/verifier.md §5.1, spec/ima-and-measured-boot.md §2.2).</summary>
 public interface IRuntimePolicyValidator
 {
     Outcome<RuntimePolicyFacts> Validate(string policyText, string? policyKey, bool requireSignature);
 }
 
 /// <summary>
-/// Interim validator until the IMA library's schema validator is wired: the policy must be JSON
-/// (a DSSE envelope's payload is unwrapped), an object, with a readable <c>meta.generator</c>.
-/// Signature verification (<c>require_allow_list_signatures</c>) is refused rather than faked.
+/// The IMA library's schema check (required members, digest format, keyrings, exclude regexes that
+/// must compile; DSSE envelopes unwrapped), with Keylime's upload messages and codes.
+/// <c>require_allow_list_signatures = True</c> is refused (401) rather than pretended: DSSE signature
+/// verification is not implemented.
 /// </summary>
-public sealed class JsonShapeRuntimePolicyValidator : IRuntimePolicyValidator
+public sealed class SchemaRuntimePolicyValidator : IRuntimePolicyValidator
 {
     public Outcome<RuntimePolicyFacts> Validate(string policyText, string? policyKey, bool requireSignature)
     {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(policyText);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return ApiFailure.BadRequest("Runtime policy is not valid JSON!");
-        }
-
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            return ApiFailure.BadRequest("Runtime policy is malformatted: the policy must be a JSON object");
-        }
-
         if (requireSignature)
         {
             return string.IsNullOrEmpty(policyKey)
@@ -48,23 +29,14 @@ public sealed class JsonShapeRuntimePolicyValidator : IRuntimePolicyValidator
                 : new ApiFailure(401, "Runtime policy failed DSSE signature verification!");
         }
 
-        if (root.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.String)
+        var result = RuntimePolicyValidator.Validate(policyText);
+        if (!result.IsValid)
         {
-            if (!BinaryText.TryDecode(payload.GetString(), out var inner))
-            {
-                return ApiFailure.BadRequest("Runtime policy is malformatted: DSSE payload is not base64");
-            }
-
-            return Validate(Encoding.UTF8.GetString(inner), policyKey, requireSignature: false);
+            return result.Errors[0].StartsWith("/: not JSON", StringComparison.Ordinal)
+                ? ApiFailure.BadRequest("Runtime policy is not valid JSON!")
+                : ApiFailure.BadRequest($"Runtime policy is malformatted: {string.Join("; ", result.Errors.Take(5))}");
         }
 
-        return new RuntimePolicyFacts(GeneratorOf(root));
+        return new RuntimePolicyFacts(result.Document!.Generator);
     }
-
-    internal static int GeneratorOf(JsonElement policy) =>
-        policy.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
-        && meta.TryGetProperty("generator", out var generator) && generator.ValueKind == JsonValueKind.Number
-        && generator.TryGetInt32(out var value)
-            ? value
-            : 0;
 }

@@ -20,6 +20,13 @@ public sealed class PolicyApiTests
         ["runtime_policy_key"] = "",
     };
 
+    private static JsonObject RuntimePolicyUploadWithoutMember(string member)
+    {
+        var policy = JsonNode.Parse(TenantBodies.RuntimePolicyJson)!.AsObject();
+        policy.Remove(member);
+        return RuntimeUpload(policy.ToJsonString());
+    }
+
     [Theory, MemberData(nameof(Providers))]
     public async Task Runtime_policies_are_created_listed_read_replaced_and_deleted(string provider)
     {
@@ -36,9 +43,9 @@ public sealed class PolicyApiTests
         Assert.Equal(200, readStatus);
         Assert.Equal("base", (string?)read!["results"]!["name"]);
         Assert.Null(read["results"]!["tmp_policy"]);
-        Assert.Equal(Fixtures.Text("data", "policies", "runtime-policy-test.json"), (string?)read["results"]!["runtime_policy"]);
+        Assert.Equal(TenantBodies.RuntimePolicyJson, (string?)read["results"]!["runtime_policy"]);
 
-        const string replacement = """{"meta": {"version": 1, "generator": 3}, "digests": {}}""";
+        var replacement = TenantBodies.RuntimePolicyJson.Replace("\"generator\": 2", "\"generator\": 3", StringComparison.Ordinal);
         Assert.Equal(201, (await Http.SendAsync(admin, HttpMethod.Put, "/v2.6/allowlists/base", RuntimeUpload(replacement).ToJsonString())).Status);
         Assert.Equal(replacement, (string?)(await Http.GetAsync(admin, "/v2.6/allowlists/base")).Body!["results"]!["runtime_policy"]);
         Assert.Equal(404, (await Http.SendAsync(admin, HttpMethod.Put, "/v2.6/allowlists/none", RuntimeUpload().ToJsonString())).Status);
@@ -105,6 +112,10 @@ public sealed class PolicyApiTests
         Assert.Equal(400, (await Http.PostAsync(admin, "/v2.6/allowlists/x", RuntimeUpload("[1,2]"))).Status);
         Assert.Equal(400, (await Http.PostAsync(admin, "/v2.6/allowlists/x", new JsonObject { ["runtime_policy"] = "%%%" })).Status);
         Assert.Equal(400, (await Http.PostAsync(admin, "/v2.6/allowlists/x", new JsonObject())).Status);
+        Assert.Equal(400, (await Http.PostAsync(admin, "/v2.6/allowlists/x", RuntimePolicyUploadWithoutMember("keyrings"))).Status);
+        Assert.Equal(400, (await Http.PostAsync(admin, "/v2.6/allowlists/x", RuntimeUpload(TenantBodies.RuntimePolicyJson.Replace("/tmp/.*", "(unclosed", StringComparison.Ordinal)))).Status);
+        // Keylime's own fixture carries "sha256:"-prefixed digests, which its upload schema refuses.
+        Assert.Equal(400, (await Http.PostAsync(admin, "/v2.6/allowlists/x", RuntimeUpload(Fixtures.Text("data", "policies", "runtime-policy-test.json")))).Status);
         Assert.Equal(404, (await Http.GetAsync(admin, "/v2.6/allowlists/x")).Status);
     }
 
@@ -113,7 +124,7 @@ public sealed class PolicyApiTests
     {
         await using var server = await VerifierServer.StartAsync();
         var admin = server.Admin();
-        var policy = JsonNode.Parse(Fixtures.Text("data", "policies", "runtime-policy-test.json"));
+        var policy = JsonNode.Parse(TenantBodies.RuntimePolicyJson);
         var create = new JsonObject
         {
             ["data"] = new JsonObject { ["type"] = "ima_policy", ["attributes"] = new JsonObject { ["name"] = "v3p", ["runtime_policy"] = policy } },

@@ -37,9 +37,12 @@ public static class TenantBodies
         ["supported_version"] = "1.0",
     };
 
-    /// <summary>A small real runtime policy (generator 2) as the tenant base64-encodes it.</summary>
-    public static string RuntimePolicyBase64 =>
-        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Fixtures.Text("data", "policies", "runtime-policy-test.json")));
+    /// <summary>A runtime policy that satisfies Keylime's upload schema (generator 2 = a compatible allowlist).</summary>
+    public const string RuntimePolicyJson =
+        """{"meta": {"version": 1, "generator": 2}, "release": 0, "digests": {"/usr/bin/dd": ["1350320e5f7f51553bac8aa403489a1b135bc101"]}, "excludes": ["/tmp/.*"], "keyrings": {}, "ima": {"ignored_keyrings": [], "log_hash_alg": "sha1", "dm_policy": null}, "ima-buf": {}, "verification-keys": ""}""";
+
+    /// <summary><see cref="RuntimePolicyJson"/> base64-encoded, as the tenant sends it.</summary>
+    public static string RuntimePolicyBase64 => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(RuntimePolicyJson));
 
     public static string MbPolicyText => Fixtures.Text("data", "measured-boot", "example_reference_state.json");
 }
