@@ -197,3 +197,25 @@ public class RawQuoteTests
         Assert.False(key.VerifySignature(attest, signature));
     }
 }
+
+public class ConcurrentVerificationTests
+{
+    [Fact]
+    public void One_cached_ak_verifies_quotes_from_many_threads_at_once()
+    {
+        var v = TpmVectors.Vector("q_ecc_sha256_all");
+        var quote = QuoteVectorTests.Load(v);
+        var rsa = TpmVectors.Vector("q_rsa_sha256_all");
+        var rsaQuote = QuoteVectorTests.Load(rsa);
+        var failures = 0;
+        Parallel.For(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var result = i % 2 == 0 ? QuoteVectorTests.Verify(v, quote) : QuoteVectorTests.Verify(rsa, rsaQuote);
+            if (!result.IsValid)
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+        Assert.Equal(0, failures);
+    }
+}
