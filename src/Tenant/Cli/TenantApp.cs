@@ -75,6 +75,12 @@ public static class TenantApp
             output.Error.WriteLine($"keylime-tenant: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug, not a user error: still one line and exit 1 (Keylime logs the exception and exits 1).
+            output.Error.WriteLine($"keylime-tenant: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            return 1;
+        }
     }
 
     private static bool NeedsAgent(string verb) =>

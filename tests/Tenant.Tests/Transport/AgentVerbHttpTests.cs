@@ -179,6 +179,21 @@ public class AgentVerbHttpTests(StandInPair pair) : StandInTests(pair)
     }
 
     [Fact]
+    public async Task A_202_delete_is_polled_until_the_agent_is_gone()
+    {
+        VerifierInPushMode();
+        Verifier.Replay(VerifierCapture(11), AtStandInPort); // looked up first…
+        Verifier.Replay(VerifierCapture(11), AtStandInPort); // …still there at the first poll…
+        Verifier.Replay(VerifierCapture(14)); // …then gone
+        Verifier.On("DELETE", $"/v2.6/agents/{AgentId}", 202, "{\"code\": 202, \"status\": \"Accepted\", \"results\": {}}");
+
+        var result = await RunAsync("-c", "delete", "-u", AgentId);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"Agent {AgentId} was deleted from Verifier (127.0.0.1:{Verifier.Port}) after 1 tries", result.Stderr);
+    }
+
+    [Fact]
     public async Task Deleting_an_absent_agent_succeeds_without_a_delete_request()
     {
         VerifierInPushMode();
