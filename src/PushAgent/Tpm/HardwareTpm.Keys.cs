@@ -5,6 +5,43 @@ namespace Keylime.PushAgent.Tpm;
 
 public sealed partial class HardwareTpm
 {
+    private const uint ObjectMemory = 0x902;
+    private const uint SessionMemory = 0x903;
+    private const uint TransientFirst = 0x80000000;
+    private const uint PolicySessionFirst = 0x03000000;
+    private const uint HmacSessionFirst = 0x02000000;
+
+    /// <summary>
+    /// Runs a command that loads an object or starts a session; if the TPM is out of slots, flushes
+    /// what an earlier run left behind and tries once more. swtpm and /dev/tpm0 have no resource
+    /// manager and only 3 transient slots, so an agent killed before FlushContext would otherwise
+    /// lock itself out after a restart or two. (On /dev/tpmrm0 only our own handles are visible.)
+    /// </summary>
+    private T WithSlotRecovery<T>(Func<T> command)
+    {
+        try
+        {
+            return command();
+        }
+        catch (TpmCommandException e) when (e.ResponseCode.Value is ObjectMemory or SessionMemory)
+        {
+            var ours = new HashSet<uint>([_ek?.Handle ?? 0, _akHandle?.Handle ?? 0]);
+            var stale = _tpm.GetHandles(TransientFirst, 0x100)
+                .Concat(_tpm.GetHandles(PolicySessionFirst, 0x100))
+                .Concat(_tpm.GetHandles(HmacSessionFirst, 0x100))
+                .Where(h => !ours.Contains(h))
+                .ToList();
+            _logger.LogWarning("{Error}: flushing {Count} transient objects/sessions left by an earlier run and retrying",
+                e.ResponseCode, stale.Count);
+            foreach (var handle in stale)
+            {
+                TryFlush(handle);
+            }
+
+            return command();
+        }
+    }
+
     private (CreatedPrimary Ek, LoadedKey Ak) Keys() =>
         (_ek ?? throw new InvalidOperationException("no EK loaded"),
          _akHandle ?? throw new InvalidOperationException("no AK loaded"));
@@ -28,7 +65,7 @@ public sealed partial class HardwareTpm
     private void LoadAk(byte[] tpm2bPrivate, byte[] tpm2bPublic, TpmAlg hash, TpmAlg scheme, bool reused)
     {
         var ek = _ek!;
-        var loaded = WithEkPolicy(auth => _tpm.Load(ek.Handle, auth, tpm2bPrivate, tpm2bPublic));
+        var loaded = WithSlotRecovery(() => WithEkPolicy(auth => _tpm.Load(ek.Handle, auth, tpm2bPrivate, tpm2bPublic)));
         _akHandle = loaded;
         _ak = new AgentAttestationKey(TpmAlgorithms.KeyTypeOf(scheme), hash, scheme, tpm2bPublic, loaded.Name, reused);
     }
@@ -50,7 +87,7 @@ public sealed partial class HardwareTpm
     /// </summary>
     private T WithEkPolicy<T>(Func<TpmAuth, T> command)
     {
-        var session = _tpm.StartPolicySession(TpmAlg.Sha256);
+        var session = WithSlotRecovery(() => _tpm.StartPolicySession(TpmAlg.Sha256));
         try
         {
             _tpm.PolicySecret(session);

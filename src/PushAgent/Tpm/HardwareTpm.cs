@@ -69,7 +69,7 @@ public sealed partial class HardwareTpm : ITpm
                 _ek = null;
             }
 
-            _ek = _tpm.CreatePrimary(Tpm2Handle.Endorsement, KeyTemplates.Ek(type));
+            _ek = WithSlotRecovery(() => _tpm.CreatePrimary(Tpm2Handle.Endorsement, KeyTemplates.Ek(type)));
             _ekType = type;
             var certificate = ReadEkCertificate(KeyTemplates.EkCertificateIndex(type));
             var chain = ReadManufacturerCertificates();

@@ -64,4 +64,15 @@ public class TctiTests
         var e = Assert.Throws<TpmTransportException>(() => Tcti.Open("device:/nonexistent/tpmrm9"));
         Assert.Contains("/nonexistent/tpmrm9", e.Message);
     }
+
+    [Fact]
+    public void A_device_that_answers_nothing_is_a_transport_error_not_a_hang()
+    {
+        // /dev/null accepts the write and reads as end-of-file: the closest stand-in for a TPM
+        // character device available without one (there is no TPM device on the test machines).
+        using var device = new DeviceTransport("/dev/null");
+        var e = Assert.Throws<TpmTransportException>(() => device.Transmit(Convert.FromHexString("80010000000c0000017b0010")));
+        Assert.Contains("short response", e.Message);
+        Assert.Equal("device /dev/null", device.Description);
+    }
 }

@@ -56,7 +56,7 @@ public sealed partial class TpmCommands : IDisposable
 
     public void Dispose() => _transport.Dispose();
 
-    internal static byte[] Marshal(
+    public static byte[] Marshal(
         uint commandCode, ReadOnlySpan<uint> handles, ReadOnlySpan<TpmAuth> auths, ReadOnlySpan<byte> parameters)
     {
         var w = new TpmWriter(64 + parameters.Length);
@@ -95,7 +95,7 @@ public sealed partial class TpmCommands : IDisposable
         return BinaryPrimitives.ReadUInt32BigEndian(response.AsSpan(6));
     }
 
-    internal static TpmResponse Unmarshal(uint commandCode, byte[] response, int responseHandles)
+    public static TpmResponse Unmarshal(uint commandCode, byte[] response, int responseHandles)
     {
         try
         {
