@@ -1,6 +1,5 @@
 using Keylime.Shared.Configuration;
 using Keylime.Verifier;
-using Keylime.Verifier.Data;
 
 // Keylime verifier, push mode: reads verifier.conf by Keylime's rules (KEYLIME_VERIFIER_CONFIG,
 // /etc/keylime, conf.d snippets, KEYLIME_VERIFIER_* variables), migrates the database, serves HTTPS.
@@ -8,7 +7,7 @@ try
 {
     var options = VerifierOptions.Load();
     await using var app = VerifierApp.Build(options, args);
-    await app.Services.MigrateVerifierDatabaseAsync(options, app.Logger);
+    await VerifierStartup.PrepareAsync(app.Services, options, app.Logger);
     await app.RunAsync();
     return 0;
 }

@@ -130,6 +130,20 @@ public sealed class AgentRegistry(VerifierDbContext db, VerifierOptions settings
         return await StoreConflicts.SaveAsync(db, $"agent {agentId} changed concurrently, or a policy was deleted meanwhile", cancellationToken);
     }
 
+    /// <summary>
+    /// After a restart Keylime shows in-flight agents as Start (1) until their next passing
+    /// attestation sets Get Quote (3) again (spec/verifier.md §4.2, captures/verifier.md #19).
+    /// </summary>
+    public Task<int> ResetOperationalStatesAfterRestartAsync(CancellationToken cancellationToken) =>
+        db.Agents
+            .Where(a => a.VerifierId == settings.Uuid && a.OperationalState != null && InFlightStates.Contains(a.OperationalState.Value))
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.OperationalState, OperationalStates.Start), cancellationToken);
+
+    private static readonly int[] InFlightStates =
+    [
+        OperationalStates.GetQuote, OperationalStates.GetQuoteRetry, OperationalStates.ProvideV, OperationalStates.ProvideVRetry,
+    ];
+
     /// <summary>Accepts attestations again after a timeout; the failure counter is left as it is (Keylime).</summary>
     public async Task<ApiFailure?> ReactivateAsync(string agentId, CancellationToken cancellationToken) =>
         await ThisVerifiersAgent(agentId).ExecuteUpdateAsync(set => set.SetProperty(a => a.AcceptAttestations, true), cancellationToken) == 0

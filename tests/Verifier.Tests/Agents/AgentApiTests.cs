@@ -143,4 +143,21 @@ public sealed class AgentApiTests
         Assert.Equal(204, (await Http.DeleteAsync(admin, "/v3.0/agents/v3-agent")).Status);
         Assert.Equal(404, (await Http.GetAsync(admin, "/v3.0/agents/v3-agent")).Status);
     }
+
+    [Fact]
+    public async Task After_a_restart_enrolled_agents_show_operational_state_1_until_they_attest()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using (var first = await VerifierServer.StartAsync(database, ownsDatabase: false))
+        {
+            Assert.Equal(200, (await Http.PostAsync(first.Admin(), "/v2.6/agents/a1", TenantBodies.Enroll())).Status);
+            Assert.Equal(200, (await Http.PostAsync(first.Admin(), "/v2.6/agents/a2", TenantBodies.Enroll())).Status);
+            Assert.Equal(200, (await Http.SendAsync(first.Admin(), HttpMethod.Put, "/v2.6/agents/a2/stop")).Status);
+        }
+
+        await using var second = await VerifierServer.StartAsync(database, ownsDatabase: false);
+
+        Assert.Equal(1, (int?)(await Http.GetAsync(second.Admin(), "/v2.6/agents/a1")).Body!["results"]!["operational_state"]);
+        Assert.Equal(10, (int?)(await Http.GetAsync(second.Admin(), "/v2.6/agents/a2")).Body!["results"]!["operational_state"]);
+    }
 }

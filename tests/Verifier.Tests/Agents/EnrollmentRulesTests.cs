@@ -217,4 +217,18 @@ public sealed class EnrollmentRulesTests
         Assert.Equal(409, (await EnrollAsync(services, "agent-1", body)).Status);
         Assert.Equal(400, (await EnrollAsync(services, "agent-2", body)).Status);
     }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task Concurrent_enrollments_of_one_id_store_one_agent_and_answer_409_to_the_others(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var services = await database.ServicesAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => EnrollAsync(services, "racer", TenantBodies.Enroll()))));
+
+        Assert.Single(results, r => r.Status is null);
+        Assert.All(results.Where(r => r.Status is not null), r => Assert.Equal(409, r.Status));
+        Assert.Equal(1, await WithDbAsync(services, db => db.Agents.CountAsync()));
+        Assert.Equal(1, await WithDbAsync(services, db => db.RuntimePolicies.CountAsync()));
+    }
 }

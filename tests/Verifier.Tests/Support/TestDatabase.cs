@@ -62,7 +62,7 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         var resolved = Options(options);
         var services = new ServiceCollection().AddLogging().AddVerifier(resolved).BuildServiceProvider();
-        await services.MigrateVerifierDatabaseAsync(resolved);
+        await VerifierStartup.PrepareAsync(services, resolved, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         return services;
     }
 

@@ -8,6 +8,7 @@ using Keylime.TestSupport;
 using Keylime.Verifier.Data;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keylime.Verifier.Tests.Support;
 
@@ -22,8 +23,11 @@ public sealed class VerifierServer : IAsyncDisposable
     private readonly WebApplication _app;
     private VerifierClients? _clients;
 
-    private VerifierServer(WebApplication app, TestDatabase database, VerifierOptions options)
+    private readonly bool _ownsDatabase;
+
+    private VerifierServer(WebApplication app, TestDatabase database, VerifierOptions options, bool ownsDatabase)
     {
+        _ownsDatabase = ownsDatabase;
         _app = app;
         Database = database;
         Options = options;
@@ -59,17 +63,22 @@ public sealed class VerifierServer : IAsyncDisposable
     }
 
     public static async Task<VerifierServer> StartAsync(
-        string provider = TestDatabase.Sqlite, IDictionary<string, string>? overrides = null, Action<IServiceCollection>? configureServices = null)
+        string provider = TestDatabase.Sqlite, IDictionary<string, string>? overrides = null, Action<IServiceCollection>? configureServices = null) =>
+        await StartAsync(await TestDatabase.CreateAsync(provider), ownsDatabase: true, overrides, configureServices);
+
+    /// <summary>Starts a verifier on an existing database (a restart when one ran on it before).</summary>
+    public static async Task<VerifierServer> StartAsync(
+        TestDatabase database, bool ownsDatabase, IDictionary<string, string>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
-        var database = await TestDatabase.CreateAsync(provider);
+        CvCaTemplate.CopyTo(Path.Combine(database.KeylimeDir, "cv_ca"));
         var locations = new KeylimeConfigLocations(
             Path.Combine(database.KeylimeDir, "no-etc"), Path.Combine(database.KeylimeDir, "no-usr-etc"),
             Environment(database, FreePort.Next(), overrides));
         var options = VerifierOptions.Load(locations);
         var app = VerifierApp.Build(options, configureServices: configureServices);
-        await app.Services.MigrateVerifierDatabaseAsync(options);
+        await VerifierStartup.PrepareAsync(app.Services, options, NullLogger.Instance);
         await app.StartAsync();
-        return new VerifierServer(app, database, options);
+        return new VerifierServer(app, database, options, ownsDatabase);
     }
 
     /// <summary>Clients of this server (admin, anonymous, bearer, foreign certificate).</summary>
@@ -95,6 +104,38 @@ public sealed class VerifierServer : IAsyncDisposable
         _clients?.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await Database.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await Database.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// One generated cv_ca (CA, server and client certificates, Keylime's file names) copied into each
+    /// in-process server's KEYLIME_DIR: key generation is the slow part of a start. The process tests
+    /// let the verifier generate its own.
+    /// </summary>
+    private static class CvCaTemplate
+    {
+        private static readonly Lazy<string> Directory = new(() =>
+        {
+            var root = System.IO.Directory.CreateTempSubdirectory("keylime-cv-ca-template.").FullName;
+            KeylimeCa.EnsureGenerated(TlsSettings.ForVerifier(new VerifierOptions { KeylimeDir = root }));
+            return Path.Combine(root, "cv_ca");
+        });
+
+        public static void CopyTo(string target)
+        {
+            if (System.IO.Directory.Exists(target))
+            {
+                return;
+            }
+
+            System.IO.Directory.CreateDirectory(target);
+            foreach (var file in System.IO.Directory.GetFiles(Directory.Value))
+            {
+                File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+            }
+        }
     }
 }
