@@ -63,18 +63,26 @@ public sealed record PolicyInputs(
     }
 
     /// <summary>
-    /// The runtime policy file as base64 of its bytes, checked to be a JSON object and, when asked,
-    /// against its SHA-256 (<c>--runtime-policy-checksum</c>). Schema and signature checks are the
-    /// verifier's (it validates every uploaded policy).
+    /// The runtime policy file as base64 of its bytes, checked as Keylime's tenant checks it
+    /// (ima.read_runtime_policy): JSON; a DSSE envelope (<c>payload</c>) needs the signing key
+    /// (<c>--runtime-policy-sig-key</c>, sent along as <c>runtime_policy_key</c>); and, when asked, the
+    /// file's SHA-256 (<c>--runtime-policy-checksum</c>). The DSSE signature itself and the schema are
+    /// checked by the verifier when it stores the policy.
     /// </summary>
     private static (string Policy, string Key) ReadRuntimePolicy(string path, string? checksum, string? sigKeyPath)
     {
         var bytes = ReadFile(path, "runtime policy");
         try
         {
-            if (PythonJson.Loads(System.Text.Encoding.UTF8.GetString(bytes)) is not JsonObject)
+            if (PythonJson.Loads(System.Text.Encoding.UTF8.GetString(bytes)) is not JsonObject policy)
             {
                 throw new TenantException($"Validation for runtime policy {path} failed! Error: not a JSON object");
+            }
+
+            if (policy["payload"] is not null && string.IsNullOrEmpty(sigKeyPath))
+            {
+                throw new TenantException(
+                    $"Validation for runtime policy {path} failed! Error: Runtime policy signature verification required but no key was given!");
             }
         }
         catch (JsonException e)

@@ -86,6 +86,36 @@ public class EnrollmentBodyTests
     }
 
     [Fact]
+    public void A_signed_runtime_policy_needs_its_signing_key()
+    {
+        var path = SharedData.Path("data", "policies", "runtime-policy-test-signed.json");
+
+        var e = Assert.Throws<TenantException>(() => PolicyInputs.From(new TenantArguments { RuntimePolicy = path }, ""));
+        Assert.EndsWith("Runtime policy signature verification required but no key was given!", e.Message);
+    }
+
+    [Fact]
+    public void A_signed_runtime_policy_is_sent_as_is_with_its_key()
+    {
+        var path = SharedData.Path("data", "policies", "runtime-policy-test-signed.json");
+        var key = SharedData.Path("data", "ima", "keys", "rsa2048pub.pem");
+
+        var policies = PolicyInputs.From(new TenantArguments { RuntimePolicy = path, RuntimePolicySigKey = key }, "");
+
+        Assert.Equal(Convert.ToBase64String(File.ReadAllBytes(path)), policies.RuntimePolicy);
+        Assert.Equal(Convert.ToBase64String(File.ReadAllBytes(key)), policies.RuntimePolicyKey);
+    }
+
+    [Fact]
+    public void A_runtime_policy_that_is_not_a_json_object_is_refused()
+    {
+        var path = SharedData.Path("data", "policies", "ima-allowlist-short.txt");
+
+        var e = Assert.Throws<TenantException>(() => PolicyInputs.From(new TenantArguments { RuntimePolicy = path }, ""));
+        Assert.StartsWith($"Validation for runtime policy {path} failed! Error: ", e.Message);
+    }
+
+    [Fact]
     public void A_runtime_policy_with_a_wrong_checksum_is_refused()
     {
         var path = SharedData.Path("data", "policies", "runtime-policy-test.json");
