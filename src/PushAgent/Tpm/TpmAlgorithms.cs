@@ -43,11 +43,15 @@ public static class TpmAlgorithms
         _ => throw new ArgumentException($"unsupported signing scheme '{name}'", nameof(name)),
     };
 
-    /// <summary>Parses Keylime's <c>tpm_encryption_alg</c> (the EK type).</summary>
+    /// <summary>
+    /// Parses Keylime's <c>tpm_encryption_alg</c> (the EK type) with rust-keylime's spellings. Only the
+    /// EKs of the low-range templates exist here: RSA-2048 (L-1) and ECC P-256 (L-2).
+    /// </summary>
     public static TpmAlg ParseKeyType(string name) => name.Trim().ToLowerInvariant() switch
     {
-        "rsa" => TpmAlg.Rsa,
-        "ecc" => TpmAlg.Ecc,
-        _ => throw new ArgumentException($"unsupported key type '{name}'", nameof(name)),
+        "rsa" or "rsa2048" => TpmAlg.Rsa,
+        "ecc" or "ecc256" or "ecc_nist_p256" => TpmAlg.Ecc,
+        _ => throw new ArgumentException(
+            $"unsupported tpm_encryption_alg '{name}': use rsa (RSA-2048 EK) or ecc (P-256 EK)", nameof(name)),
     };
 }
