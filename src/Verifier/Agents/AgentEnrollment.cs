@@ -84,9 +84,12 @@ public sealed class AgentEnrollment(
             return mbFailure;
         }
 
-        if (request.RuntimePolicyName?.Length > RuntimePolicy.NameMaxLength || request.MbPolicyName?.Length > RuntimePolicy.NameMaxLength)
+        foreach (var name in new[] { request.RuntimePolicyName, request.MbPolicyName })
         {
-            return ApiFailure.BadRequest($"Exception error: policy names are limited to {RuntimePolicy.NameMaxLength} characters");
+            if (!string.IsNullOrEmpty(name) && PolicyNames.Check(name) is { } nameFailure)
+            {
+                return nameFailure;
+            }
         }
 
         return new ValidEnrollment(request, ak, request.TpmPolicy, runtimeText.Value, mbText.Value);

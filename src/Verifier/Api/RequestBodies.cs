@@ -21,6 +21,12 @@ public static class RequestBodies
                 return ApiFailure.BadRequest("Expected non zero content length");
             }
 
+            // PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+            if (buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf("\\u0000"u8) >= 0)
+            {
+                return ApiFailure.BadRequest("Exception error: NUL characters are not accepted");
+            }
+
             buffer.Position = 0;
             var value = await JsonSerializer.DeserializeAsync(buffer, typeInfo, request.HttpContext.RequestAborted);
             return value is null ? ApiFailure.BadRequest("Exception error: the body must be a JSON object") : value;
@@ -34,6 +40,30 @@ public static class RequestBodies
             return new ApiFailure(StatusCodes.Status413PayloadTooLarge, "Request body exceeds max_upload_size", "payload_too_large");
         }
     }
+}
+
+/// <summary>Policy names come from the path: 1–255 characters, no control characters (PostgreSQL text cannot hold NUL).</summary>
+public static class PolicyNames
+{
+    public static ApiFailure? Check(string? name) =>
+        string.IsNullOrEmpty(name) || name.Length > Data.RuntimePolicy.NameMaxLength || name.Any(char.IsControl)
+            ? ApiFailure.BadRequest("policy names are 1-255 characters without control characters", "/data/attributes/name")
+            : null;
+
+    /// <summary>Refuses a bad <c>{name}</c> route value before the handler runs, in the route's error shape.</summary>
+    public static TBuilder CheckNameRouteValue<TBuilder>(this TBuilder builder, bool jsonApi)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            if (context.HttpContext.GetRouteValue("name") is string name && Check(name) is { } failure)
+            {
+                return jsonApi
+                    ? failure.ToJsonApi(context.HttpContext.Request)
+                    : V2.Status(failure.Status, failure.Message);
+            }
+
+            return await next(context);
+        });
 }
 
 /// <summary>Keylime's agent id rule (spec/verifier.md §4): word characters, dots and dashes; at most the column width.</summary>

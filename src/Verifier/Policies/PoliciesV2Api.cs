@@ -27,15 +27,13 @@ public sealed record MeasuredBootPolicyView(
 /// </summary>
 public static class PoliciesV2Api
 {
-    private const int MaxNameLength = Data.RuntimePolicy.NameMaxLength;
-
     public static IEndpointRouteBuilder MapPoliciesV2(this IEndpointRouteBuilder routes) =>
         routes.MapUnder(ApiVersions.V2Prefixes, MapPolicies);
 
     private static void MapPolicies(RouteGroupBuilder routes)
     {
         var runtime = routes.MapGroup("/allowlists").WithTags("Runtime policies (v2)")
-            .RequireAuthorization(AccessPolicies.Admin);
+            .RequireAuthorization(AccessPolicies.Admin).CheckNameRouteValue(jsonApi: false);
         runtime.MapGet("/", async (RuntimePolicyStore store, CancellationToken ct) =>
             V2.Ok(new RuntimePolicyNames(await store.NamesAsync(ct))));
         runtime.MapGet("/{name}", GetRuntime).Produces<V2Response<EmptyResults>>(StatusCodes.Status404NotFound);
@@ -49,7 +47,7 @@ public static class PoliciesV2Api
             ToDeleted(await store.DeleteAsync(name, ct)));
 
         var mb = routes.MapGroup("/mbpolicies").WithTags("Measured-boot policies (v2)")
-            .RequireAuthorization(AccessPolicies.Admin);
+            .RequireAuthorization(AccessPolicies.Admin).CheckNameRouteValue(jsonApi: false);
         mb.MapGet("/", async (MeasuredBootPolicyStore store, CancellationToken ct) =>
             V2.Ok(new MeasuredBootPolicyNames(await store.NamesAsync(ct))));
         mb.MapGet("/{name}", GetMeasuredBoot).Produces<V2Response<EmptyResults>>(StatusCodes.Status404NotFound);
@@ -79,11 +77,6 @@ public static class PoliciesV2Api
         string name, HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, Func<string, T, Task<ApiFailure?>> store)
         where T : class
     {
-        if (name.Length > MaxNameLength)
-        {
-            return V2.Status(400, $"Policy names are limited to {MaxNameLength} characters");
-        }
-
         var body = await RequestBodies.ReadAsync(request, typeInfo);
         if (body.Failure is { } bodyFailure)
         {

@@ -48,7 +48,7 @@ public static class PoliciesV3Api
     private static void MapPolicies(RouteGroupBuilder routes)
     {
         var ima = routes.MapGroup("/policies/ima").WithTags("Runtime policies (v3)")
-            .RequireAuthorization(AccessPolicies.Admin);
+            .RequireAuthorization(AccessPolicies.Admin).CheckNameRouteValue(jsonApi: true);
         ima.MapGet("/", async (HttpRequest request, RuntimePolicyStore store, CancellationToken ct) =>
             TypedResults.Ok(Collection(request, ImaType, await store.NamesAsync(ct), n => new ImaPolicyAttributes { Name = n })));
         ima.MapPost("/", (HttpRequest request, RuntimePolicyStore store, CancellationToken ct) => SaveIma(null, request, store, create: true, ct))
@@ -60,7 +60,7 @@ public static class PoliciesV3Api
             Deleted(await store.DeleteAsync(name, ct), request));
 
         var uefi = routes.MapGroup("/refstates/uefi").WithTags("Measured-boot reference states (v3)")
-            .RequireAuthorization(AccessPolicies.Admin);
+            .RequireAuthorization(AccessPolicies.Admin).CheckNameRouteValue(jsonApi: true);
         uefi.MapGet("/", async (HttpRequest request, MeasuredBootPolicyStore store, CancellationToken ct) =>
             TypedResults.Ok(Collection(request, UefiType, await store.NamesAsync(ct), n => new UefiRefstateAttributes { Name = n })));
         uefi.MapPost("/", (HttpRequest request, MeasuredBootPolicyStore store, CancellationToken ct) => SaveUefi(null, request, store, create: true, ct))
@@ -118,9 +118,9 @@ public static class PoliciesV3Api
 
         var data = document.Value!;
         var name = pathName ?? data.Id ?? data.Attributes!.Name;
-        if (string.IsNullOrEmpty(name) || name.Length > Data.RuntimePolicy.NameMaxLength)
+        if (PolicyNames.Check(name) is { } nameFailure)
         {
-            return ApiFailure.BadRequest("a policy name of 1-255 characters is required", "/data/attributes/name").ToJsonApi(request);
+            return nameFailure.ToJsonApi(request);
         }
 
         // An object is the policy itself; a string is base64 as in v2 (base64 never starts with '{').
@@ -131,9 +131,9 @@ public static class PoliciesV3Api
             RuntimePolicyKey = data.Attributes.RuntimePolicyKey,
             TpmPolicy = data.Attributes.TpmPolicy,
         };
-        var failure = create ? await store.CreateAsync(name, upload, cancellationToken) : await store.ReplaceAsync(name, upload, cancellationToken);
+        var failure = create ? await store.CreateAsync(name!, upload, cancellationToken) : await store.ReplaceAsync(name!, upload, cancellationToken);
         return failure is not null ? failure.ToJsonApi(request)
-            : create ? TypedResults.Created(SelfLink(request, "policies/ima", name))
+            : create ? TypedResults.Created(SelfLink(request, "policies/ima", name!))
             : TypedResults.Ok();
     }
 
@@ -148,15 +148,15 @@ public static class PoliciesV3Api
 
         var data = document.Value!;
         var name = pathName ?? data.Id ?? data.Attributes!.Name;
-        if (string.IsNullOrEmpty(name) || name.Length > Data.RuntimePolicy.NameMaxLength)
+        if (PolicyNames.Check(name) is { } nameFailure)
         {
-            return ApiFailure.BadRequest("a reference state name of 1-255 characters is required", "/data/attributes/name").ToJsonApi(request);
+            return nameFailure.ToJsonApi(request);
         }
 
         var upload = new MeasuredBootPolicyUpload { MbPolicy = data.Attributes!.MbPolicy };
-        var failure = create ? await store.CreateAsync(name, upload, cancellationToken) : await store.ReplaceAsync(name, upload, cancellationToken);
+        var failure = create ? await store.CreateAsync(name!, upload, cancellationToken) : await store.ReplaceAsync(name!, upload, cancellationToken);
         return failure is not null ? failure.ToJsonApi(request)
-            : create ? TypedResults.Created(SelfLink(request, "refstates/uefi", name))
+            : create ? TypedResults.Created(SelfLink(request, "refstates/uefi", name!))
             : TypedResults.Ok();
     }
 

@@ -156,4 +156,19 @@ public sealed class PolicyApiTests
         Assert.Equal(204, (await Http.DeleteAsync(admin, "/v3/policies/ima/v3p")).Status);
         Assert.Equal(204, (await Http.DeleteAsync(admin, "/v3/refstates/uefi/boot")).Status);
     }
+
+    [Theory, MemberData(nameof(Providers))]
+    public async Task Nul_and_control_characters_are_400_not_a_database_error(string provider)
+    {
+        await using var server = await VerifierServer.StartAsync(provider);
+        var admin = server.Admin();
+        var enroll = TenantBodies.Enroll();
+        enroll["metadata"] = "a\u0000b";
+
+        Assert.Equal(400, (await Http.GetAsync(admin, "/v2.6/allowlists/a%00b")).Status);
+        Assert.Equal(400, (await Http.DeleteAsync(admin, "/v2.6/mbpolicies/a%01b")).Status);
+        Assert.Equal(400, (await Http.GetAsync(admin, "/v3.0/policies/ima/a%00b")).Status);
+        Assert.Equal(400, (await Http.PostAsync(admin, "/v2.6/agents/nul", enroll)).Status);
+        Assert.Equal(404, (await Http.GetAsync(admin, "/v2.6/agents/nul")).Status);
+    }
 }
