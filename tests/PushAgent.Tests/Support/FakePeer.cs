@@ -37,7 +37,10 @@ public sealed class FakePeer : IAsyncDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
-    public static async Task<FakePeer> StartAsync(Func<RecordedRequest, PeerResponse> respond, TestPki? tls)
+    public static Task<FakePeer> StartAsync(Func<RecordedRequest, PeerResponse> respond, TestPki? tls) =>
+        StartAsync(r => Task.FromResult(respond(r)), tls);
+
+    public static async Task<FakePeer> StartAsync(Func<RecordedRequest, Task<PeerResponse>> respond, TestPki? tls)
     {
         var port = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
@@ -59,7 +62,14 @@ public sealed class FakePeer : IAsyncDisposable
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             var recorded = new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body, context.Request.IsHttps);
             peer.Requests.Enqueue(recorded);
-            var answer = respond(recorded);
+            var pending = respond(recorded);
+            await Task.WhenAny(pending, Task.Delay(Timeout.Infinite, context.RequestAborted)).ConfigureAwait(false);
+            if (!pending.IsCompleted)
+            {
+                return; // the client gave up on this request (its timeout); nothing to answer
+            }
+
+            var answer = await pending;
             context.Response.StatusCode = answer.Status;
             foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
             {
