@@ -19,7 +19,6 @@ public sealed partial class HardwareTpm : ITpm
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private CreatedPrimary? _ek;
-    private TpmAlg _ekType;
     private LoadedKey? _akHandle;
     private AgentAttestationKey? _ak;
 
@@ -70,7 +69,6 @@ public sealed partial class HardwareTpm : ITpm
             }
 
             _ek = WithSlotRecovery(() => _tpm.CreatePrimary(Tpm2Handle.Endorsement, KeyTemplates.Ek(type)));
-            _ekType = type;
             var certificate = ReadEkCertificate(KeyTemplates.EkCertificateIndex(type));
             var chain = ReadManufacturerCertificates();
             _logger.LogInformation("EK ({Type}) created from the TCG template on {Tpm}; certificate {Certificate}",

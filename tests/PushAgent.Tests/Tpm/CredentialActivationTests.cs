@@ -66,6 +66,7 @@ public class CredentialActivationTests : IClassFixture<SwtpmTpmFixture>
         // The failed command's policy session was flushed: the TPM still activates afterwards.
         var good = MakeCredential("after", ek.Public, ak.Name, "again"u8.ToArray());
         Assert.Equal("again"u8.ToArray(), tpm.ActivateCredential(CredentialInput.Parse(good)));
+        Assert.Empty(tpm.Commands.GetHandles(0x03000000, 0x100)); // no policy session left open, failed or not
     }
 
     [Fact]
