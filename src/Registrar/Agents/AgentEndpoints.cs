@@ -71,7 +71,7 @@ public static class AgentEndpoints
         HttpRequest http, RegistrationService service, [FromServices] RegistrationPolicy policy, CancellationToken cancellationToken)
     {
         using var body = await JsonBody.ReadAsync(http, policy.MaxUploadSize, cancellationToken);
-        if (BodyProblem(body) is { } problem)
+        if (BodyProblem(http, body) is { } problem)
         {
             return problem;
         }
@@ -89,7 +89,7 @@ public static class AgentEndpoints
         string agentId, HttpRequest http, RegistrationService service, [FromServices] RegistrationPolicy policy, CancellationToken cancellationToken)
     {
         using var body = await JsonBody.ReadAsync(http, policy.MaxUploadSize, cancellationToken);
-        if (BodyProblem(body) is { } problem)
+        if (BodyProblem(http, body) is { } problem)
         {
             return problem;
         }
@@ -116,7 +116,7 @@ public static class AgentEndpoints
         string agentId, HttpRequest http, ActivationService service, [FromServices] RegistrationPolicy policy, CancellationToken cancellationToken)
     {
         using var body = await JsonBody.ReadAsync(http, policy.MaxUploadSize, cancellationToken);
-        if (BodyProblem(body) is { } problem)
+        if (BodyProblem(http, body) is { } problem)
         {
             return problem;
         }
@@ -136,10 +136,18 @@ public static class AgentEndpoints
         };
     }
 
-    private static KeylimeResult<EmptyResults>? BodyProblem(JsonBody body) => body.Error switch
+    private static KeylimeResult<EmptyResults>? BodyProblem(HttpRequest http, JsonBody body)
     {
-        BodyError.TooLarge => Answer.Error(StatusCodes.Status413PayloadTooLarge, BodyTooLarge),
-        BodyError.Malformed => Answer.BadRequest(MalformedRequest),
-        _ => null,
-    };
+        switch (body.Error)
+        {
+            case BodyError.TooLarge:
+                // The rest of the body stays unread, so this connection cannot carry another request.
+                http.HttpContext.Response.Headers.Connection = "close";
+                return Answer.Error(StatusCodes.Status413PayloadTooLarge, BodyTooLarge);
+            case BodyError.Malformed:
+                return Answer.BadRequest(MalformedRequest);
+            default:
+                return null;
+        }
+    }
 }
