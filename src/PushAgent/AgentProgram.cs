@@ -2,6 +2,7 @@ using System.CommandLine;
 using Keylime.PushAgent.Configuration;
 using Keylime.PushAgent.Evidence;
 using Keylime.PushAgent.StateMachine;
+using Keylime.PushAgent.Tpm;
 using Keylime.Shared.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -70,7 +71,7 @@ public static class AgentProgram
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ITpmProvider, PendingTpmProvider>();
+        builder.Services.AddSingleton<ITpmProvider, AgentTpmProvider>();
         builder.Services.AddHostedService<AgentWorker>();
         configure?.Invoke(builder.Services);
         return builder.Build();
