@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 
 namespace Keylime.Shared.Ima;
 
@@ -17,12 +18,19 @@ internal sealed class ImaEntryChecker : IDisposable
     private readonly Dictionary<string, ImaKeyring> _learned = new(StringComparer.Ordinal);
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
 
+    // Reused hash contexts: a one-shot HashData call creates and frees a native context each time,
+    // which costs more than hashing a 100-byte template (measured ~20% of the per-entry time).
+    private readonly IncrementalHash _logHasher;
+    private readonly IncrementalHash _bankHasher;
+
     public ImaEntryChecker(RuntimePolicy policy, ImaReplayRequest request)
     {
         _policy = policy;
         _request = request;
         _logAlg = policy.LogHashAlgorithm;
         _bank = request.Bank;
+        _logHasher = IncrementalHash.CreateHash(_logAlg.ToHashAlgorithmName());
+        _bankHasher = _bank == _logAlg ? _logHasher : IncrementalHash.CreateHash(_bank.ToHashAlgorithmName());
         if (request.LearnedKeyrings is { } learned)
         {
             foreach (var (name, ring) in learned)
@@ -79,7 +87,9 @@ internal sealed class ImaEntryChecker : IDisposable
         Span<byte> contribution = stackalloc byte[64];
         contribution = contribution[.._bank.Size()];
         var verdict = CheckTemplateHash(parsed, template, contribution);
-        _bank.Extend(running, contribution);
+        _bankHasher.AppendData(running);
+        _bankHasher.AppendData(contribution);
+        _bankHasher.GetHashAndReset(running);
 
         if (!parsed.IsPcr10)
         {
@@ -137,14 +147,16 @@ internal sealed class ImaEntryChecker : IDisposable
 
         Span<byte> computed = stackalloc byte[64];
         computed = computed[..logSize];
-        _logAlg.Hash(template, computed);
+        _logHasher.AppendData(template);
+        _logHasher.GetHashAndReset(computed);
         if (_bank == _logAlg)
         {
             computed.CopyTo(contribution);
         }
         else
         {
-            _bank.Hash(template, contribution);
+            _bankHasher.AppendData(template);
+            _bankHasher.GetHashAndReset(contribution);
         }
 
         return columnValid && computed.SequenceEqual(column) ? TemplateVerdict.Valid : TemplateVerdict.Mismatch;
@@ -171,5 +183,10 @@ internal sealed class ImaEntryChecker : IDisposable
     {
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
+        _logHasher.Dispose();
+        if (!ReferenceEquals(_bankHasher, _logHasher))
+        {
+            _bankHasher.Dispose();
+        }
     }
 }

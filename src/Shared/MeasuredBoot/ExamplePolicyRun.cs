@@ -149,12 +149,30 @@ internal sealed class ExamplePolicyRun(ExampleRefState state)
             return $"expected exactly one vmlinuz event{(state.HasSecureBoot ? "" : " with sha256 " + k.Vmlinuz)}, got {_vmlinuz.Count}";
         }
 
-        if (_cmdlines.Count != 1 || !ExamplePolicy.FullMatch("kernel_cmdline: " + Ima.PythonRegex.Translate(k.KernelCmdline)).IsMatch(_cmdlines[0]))
+        if (_cmdlines.Count != 1 || !CommandLineMatches(k.KernelCmdline, _cmdlines[0]))
         {
             return $"expected exactly one kernel_cmdline matching the reference, got [{string.Join(" | ", _cmdlines)}]";
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Full match of "kernel_cmdline: " + the reference regex. The static Regex API caches the
+    /// parsed pattern, so repeated evaluations of one reference state do not re-parse it; a
+    /// reference regex that does not compile simply does not match.
+    /// </summary>
+    private static bool CommandLineMatches(string referenceRegex, string cmdline)
+    {
+        try
+        {
+            return Regex.IsMatch(cmdline, $"^(?:kernel_cmdline: {Ima.PythonRegex.Translate(referenceRegex)})\\z",
+                RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e) when (e is ArgumentException or RegexMatchTimeoutException)
+        {
+            return false;
+        }
     }
 
     private string? BiosMismatch(RefScrtmAndBios b)

@@ -68,6 +68,14 @@ public class ExamplePolicyTests
     }
 
     [Fact]
+    public void A_kernel_command_line_regex_that_does_not_compile_fails_instead_of_throwing()
+    {
+        var node = JsonNode.Parse(Generated(MbLog))!;
+        node["kernels"]![0]!["kernel_cmdline"] = "(unclosed";
+        Assert.Contains("kernel_cmdline", Evaluate(node.ToJsonString(), MbLog), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_dbx_entry_fails()
     {
         var node = JsonNode.Parse(Generated(MbLog))!;
