@@ -15,15 +15,15 @@ public static partial class AgentSettingsReader
     public static AgentSettings Load(KeylimeConfigLocations locations, CommandLineOverrides cli)
     {
         var options = AgentOptions.Load(locations);
-        return Read(options, cli, VerifierUrlConfigured(options, locations));
+        return Read(options, cli) with { Tcti = ConfiguredTcti(options, locations) };
     }
 
-    public static AgentSettings Read(AgentOptions o, CommandLineOverrides cli, bool verifierUrlConfigured = true)
+    public static AgentSettings Read(AgentOptions o, CommandLineOverrides cli)
     {
         var keylimeDir = Directory.Exists(o.KeylimeDir)
             ? Path.GetFullPath(o.KeylimeDir)
             : throw new AgentConfigException($"keylime_dir {o.KeylimeDir} does not exist (set keylime_dir in agent.conf or KEYLIME_DIR)");
-        var verifierUrl = VerifierUrl(o, cli, verifierUrlConfigured);
+        var verifierUrl = VerifierUrl(o, cli);
         var (registrarUrl, registrarCa) = Registrar(o, cli);
         CheckApiVersions(o.ApiVersions);
         return new AgentSettings
@@ -87,9 +87,11 @@ public static partial class AgentSettingsReader
         : throw new AgentConfigException(
             $"{option} '{id}': expected a UUID{(option == "uuid" ? ", 'generate', 'hash_ek'" : "")} or an id of letters, digits, '-', '_' and '.'");
 
-    private static Uri VerifierUrl(AgentOptions o, CommandLineOverrides cli, bool configured)
+    private static Uri VerifierUrl(AgentOptions o, CommandLineOverrides cli)
     {
-        var (text, origin) = cli.VerifierUrl is { } flag ? (flag, "--verifier-url") : (configured ? o.VerifierUrl : "", "verifier_url");
+        // Keylime's agent.conf template ships verifier_url = "" and the Rust agent then silently uses
+        // https://localhost:8881; a push agent cannot guess where its verifier is, so unset is refused.
+        var (text, origin) = cli.VerifierUrl is { } flag ? (flag, "--verifier-url") : (o.VerifierUrlConfigured ? o.VerifierUrl : "", "verifier_url");
         if (text.Length == 0)
         {
             throw new AgentConfigException("no verifier URL: set verifier_url in agent.conf, KEYLIME_AGENT_VERIFIER_URL or --verifier-url");
@@ -110,28 +112,28 @@ public static partial class AgentSettingsReader
     }
 
     /// <summary>
-    /// Whether a verifier URL was given at all. Keylime's agent.conf template ships
-    /// <c>verifier_url = ""</c> and the Rust agent then silently uses https://localhost:8881; a push
-    /// agent cannot guess where its verifier is, so an unset URL is refused instead.
+    /// <c>tcti</c> from agent.conf (issue 8; not an option of AgentOptions): the last file setting it,
+    /// or KEYLIME_AGENT_TCTI. The <c>TCTI</c> environment variable still wins, in the TPM layer.
     /// </summary>
-    private static bool VerifierUrlConfigured(AgentOptions options, KeylimeConfigLocations locations)
+    private static string? ConfiguredTcti(AgentOptions options, KeylimeConfigLocations locations)
     {
-        if (locations.Env("KEYLIME_AGENT_VERIFIER_URL") is { Length: > 0 })
+        if (locations.Env("KEYLIME_AGENT_TCTI") is { Length: > 0 } env)
         {
-            return true;
+            return env;
         }
 
+        string? value = null;
         foreach (var file in options.ConfigFiles)
         {
             var table = Tomlyn.TomlSerializer.Deserialize<Tomlyn.Model.TomlTable>(File.ReadAllText(file));
             if (table is not null && table.TryGetValue("agent", out var agent) && agent is Tomlyn.Model.TomlTable section
-                && section.TryGetValue("verifier_url", out var url) && url is string { Length: > 0 })
+                && section.TryGetValue("tcti", out var tcti) && tcti is string { Length: > 0 } text)
             {
-                return true;
+                value = text;
             }
         }
 
-        return false;
+        return value;
     }
 
     private static string? VerifierCa(AgentOptions o, CommandLineOverrides cli, Uri verifierUrl)
