@@ -171,3 +171,58 @@ public sealed class ImaKeyring
         writer.WriteEndObject();
     }
 }
+
+/// <summary>
+/// Persistence of learned keyrings (the verifier's <c>learned_ima_keyrings</c> column): a JSON
+/// object keyring name → keyring JSON, as Keylime stores it.
+/// </summary>
+public static class LearnedKeyrings
+{
+    public static string ToJson(IReadOnlyDictionary<string, ImaKeyring> keyrings)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, ring) in keyrings)
+            {
+                writer.WritePropertyName(name);
+                ring.WriteJson(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Reads the stored form; null, empty or <c>{}</c> give no keyrings. Throws <see cref="FormatException"/> when malformed.</summary>
+    public static IReadOnlyDictionary<string, ImaKeyring> FromJson(string? json)
+    {
+        var result = new Dictionary<string, ImaKeyring>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return result;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException("learned keyrings must be a JSON object");
+            }
+
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                result[property.Name] = ImaKeyring.FromJson(property.Value);
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException("learned keyrings are not JSON: " + e.Message, e);
+        }
+
+        return result;
+    }
+}

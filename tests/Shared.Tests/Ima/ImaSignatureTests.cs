@@ -204,4 +204,23 @@ public class ImaSignatureTests
         var ring = ImaKeyring.FromJson(json);
         Assert.Equal([RsaKey.KeyId, EcKey.KeyId], ring.Keys.Select(k => k.KeyId));
     }
+
+    [Fact]
+    public void Learned_keyrings_persist_as_a_json_object_of_keyrings()
+    {
+        var (keyLine, signedLine, quoted) = KeyThenSignedEntry();
+        var policy = EmptyGenerator3Policy(d => d.Keyrings[".ima"] = [keyLine.Split(' ')[3].Split(':')[1]]);
+        var learned = Replay(policy, keyLine, ReferenceReplay([keyLine], HashAlgorithmName.SHA256)).LearnedKeyrings;
+
+        var restored = LearnedKeyrings.FromJson(LearnedKeyrings.ToJson(learned));
+        var next = Replay(EmptyGenerator3Policy(), signedLine, quoted, edit: r => r with
+        {
+            StartingOffset = 1,
+            PreviousPcr10 = ReferenceReplay([keyLine], HashAlgorithmName.SHA256),
+            LearnedKeyrings = restored,
+        });
+        Assert.True(next.Passed, next.FirstFailure?.Message);
+        Assert.Empty(LearnedKeyrings.FromJson("{}"));
+        Assert.Throws<FormatException>(() => LearnedKeyrings.FromJson("[1]"));
+    }
 }
