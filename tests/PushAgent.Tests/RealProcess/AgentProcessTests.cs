@@ -103,18 +103,24 @@ public sealed class AgentProcessTests(ITestOutputHelper output) : IDisposable
             Thread.Sleep(50);
         }
 
-        var (cpu1, rss) = Usage(agent.Id);
+        var (cpu1, _) = Usage(agent.Id);
         var cycles = peers.QuotesVerified - before;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"agent steady state: RSS {rss / 1024.0:0.0} MB, CPU {(cpu1 - cpu0) / Math.Max(1, cycles):0.0} ms per cycle over {cycles} cycles"));
+            $"agent steady state: VmRSS {Status(agent.Id, "VmRSS") / 1024.0:0.0} MB (anonymous {Status(agent.Id, "RssAnon") / 1024.0:0.0} MB, " +
+            $"file-backed {Status(agent.Id, "RssFile") / 1024.0:0.0} MB), CPU {(cpu1 - cpu0) / Math.Max(1, cycles):0.0} ms per cycle over {cycles} cycles"));
     }
 
-    private static (double CpuMs, long RssKb) Usage(int pid)
+    private static (double CpuMs, long Unused) Usage(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        var rss = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return (ticks * 10.0, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
+        return (ticks * 10.0, 0);
+    }
+
+    private static long Status(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 }
