@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Keylime.PushAgent.Clients;
+using Keylime.PushAgent.Evidence;
+using Keylime.PushAgent.Protocol;
+using Keylime.PushAgent.Tpm;
+using Keylime.Shared.Tpm;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Keylime.LoadGenerator;
+
+/// <summary>
+/// One simulated push agent: the push agent's software TPM (a real P-256 or RSA-2048 AK signing
+/// real TPMS_ATTEST structures over its PCR banks), its PoP session client, capabilities builder
+/// and evidence collector — only the scheduling is the load generator's own: cycles run back to
+/// back and each waits for the verifier's verdict.
+/// </summary>
+public sealed class SimulatedAgent : IDisposable
+{
+    private const string MediaType = "application/vnd.api+json";
+    private static readonly DateTimeOffset BootTime = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly VerifierEndpoints _endpoints;
+    private readonly SoftwareTpm _tpm;
+    private readonly ProtocolTpm _protocol;
+    private readonly PopSession _session;
+    private readonly EvidenceSources _sources;
+    private readonly SimulatedIma? _ima;
+    private readonly int _imaPerCycle;
+    private double _verdictWaitMs = 5;
+
+    public SimulatedAgent(string agentId, AkKind ak, VerifierEndpoints endpoints, string workDirectory, int? imaEntriesPerCycle)
+    {
+        AgentId = agentId;
+        _endpoints = endpoints;
+        _tpm = new SoftwareTpm(null, NullLogger<SoftwareTpm>.Instance);
+        var ek = _tpm.LoadEndorsementKey(TpmAlg.Rsa);
+        var key = _tpm.LoadAttestationKey(TpmAlg.Sha256, ak == AkKind.Ecc ? TpmAlg.EcDsa : TpmAlg.RsaSsa, null);
+        AkPublic = key.Public;
+        _protocol = new ProtocolTpm(_tpm, ek, key);
+        _session = new PopSession(endpoints.Agents, endpoints.Sessions, agentId, _protocol, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
+        var imaPath = Path.Combine(workDirectory, agentId + ".ima");
+        if (imaEntriesPerCycle is { } perCycle)
+        {
+            _ima = new SimulatedIma(imaPath, _tpm);
+            _imaPerCycle = perCycle;
+        }
+
+        _sources = new EvidenceSources(new ImaLog(imaPath), UefiLog.Load(Path.Combine(workDirectory, "no-uefi-log")));
+        // The PCR the enrollment's tpm_policy pins (see EnrollmentBody): a value the verifier must find in every quote.
+        _tpm.ExtendPcr(PolicyPcr, TpmAlg.Sha256, PolicyDigest);
+    }
+
+    /// <summary>PCR 15 extended once from zero with SHA-256("loadgen"): the enrolled tpm_policy expects it.</summary>
+    public const int PolicyPcr = 15;
+
+    private static readonly byte[] PolicyDigest = System.Security.Cryptography.SHA256.HashData("loadgen"u8);
+
+    public static string PolicyPcrValue { get; } =
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([.. new byte[32], .. PolicyDigest]));
+
+    public string AgentId { get; }
+
+    /// <summary>TPM2B_PUBLIC of the AK, enrolled as <c>ak_tpm</c>.</summary>
+    public byte[] AkPublic { get; }
+
+    /// <summary>
+    /// The tenant's enrollment body (spec/captures/verifier.md #2) with this agent's AK, a PCR 15
+    /// policy, and optionally a runtime policy (by value for the first agent, by name after).
+    /// </summary>
+    public JsonObject EnrollmentBody(string? runtimePolicyName, string? runtimePolicyJson) => new()
+    {
+        ["v"] = null,
+        ["cloudagent_ip"] = null,
+        ["cloudagent_port"] = null,
+        ["verifier_ip"] = _endpoints.BaseUrl.Host,
+        ["verifier_port"] = _endpoints.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["tpm_policy"] = $"{{\"{PolicyPcr}\": [\"{PolicyPcrValue}\"], \"mask\": \"0x{1 << PolicyPcr:x}\"}}",
+        ["runtime_policy"] = runtimePolicyJson is null ? "" : Convert.ToBase64String(Encoding.UTF8.GetBytes(runtimePolicyJson)),
+        ["runtime_policy_name"] = runtimePolicyName ?? "",
+        ["runtime_policy_key"] = "",
+        ["mb_policy"] = null,
+        ["mb_policy_name"] = "",
+        ["ima_sign_verification_keys"] = "",
+        ["metadata"] = "{}",
+        ["revocation_key"] = "",
+        ["accept_tpm_hash_algs"] = new JsonArray("sha512", "sha384", "sha256"),
+        ["accept_tpm_encryption_algs"] = new JsonArray("ecc", "rsa"),
+        ["accept_tpm_signing_algs"] = new JsonArray("ecdsa", "rsassa"),
+        ["ak_tpm"] = Convert.ToBase64String(AkPublic),
+        ["mtls_cert"] = null,
+        ["supported_version"] = "2.6",
+    };
+
+    public async Task EnrollAsync(string? runtimePolicyName, string? runtimePolicyJson, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(EnrollmentBody(runtimePolicyName, runtimePolicyJson).ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await _endpoints.Admin.PostAsync(_endpoints.Enrollment(AgentId), content, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException(
+                $"enrolling {AgentId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
+    /// <summary>PoP session: POST, TPM2_Certify over the challenge, PATCH; the token is kept for the cycles.</summary>
+    public Task AuthenticateAsync(CancellationToken cancellationToken) => _session.TokenAsync(cancellationToken);
+
+    /// <summary>One full cycle: capabilities POST, quote (+ IMA entries), evidence PATCH, then the verdict.</summary>
+    public async Task<CycleResult> CycleAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        _ima?.Append(_imaPerCycle);
+        var token = await _session.TokenAsync(cancellationToken);
+        var capabilities = Capabilities.Build(_protocol, _sources, BootTime);
+        var (status, body, location) = await SendAsync(HttpMethod.Post, _endpoints.Attestations(AgentId), token, capabilities,
+            AgentJsonContext.Default.CapabilitiesRequest, cancellationToken);
+        if (status != HttpStatusCode.Created || location is null)
+        {
+            return Refused("POST attestations", status, body, location is null && status == HttpStatusCode.Created ? "no Location" : null);
+        }
+
+        var target = location.IsAbsoluteUri ? location : new Uri(_endpoints.BaseUrl, location);
+        EvidenceSubmission evidence;
+        try
+        {
+            var requested = JsonSerializer.Deserialize(body, AgentJsonContext.Default.CapabilitiesResponse);
+            evidence = EvidenceCollector.Collect(requested!, _protocol, _sources);
+        }
+        catch (Exception e) when (e is EvidenceException or JsonException)
+        {
+            return CycleResult.Failed("evidence not collectable", e.Message);
+        }
+
+        (status, body, _) = await SendAsync(HttpMethod.Patch, target, token, evidence, AgentJsonContext.Default.EvidenceSubmission, cancellationToken);
+        if (status != HttpStatusCode.Accepted)
+        {
+            return Refused("PATCH evidence", status, body, null);
+        }
+
+        var accepted = Stopwatch.GetTimestamp();
+        var (verdict, polls) = await AwaitVerdictAsync(target, token, cancellationToken);
+        _verdictWaitMs = (0.8 * _verdictWaitMs) + (0.2 * Stopwatch.GetElapsedTime(accepted).TotalMilliseconds);
+        var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return verdict switch
+        {
+            { Evaluation: "pass" } => CycleResult.Passed(latency, polls),
+            null => CycleResult.Failed("verdict GET failed", null),
+            _ => CycleResult.Failed($"verdict {verdict.Evaluation} ({verdict.FailureReason ?? "no reason"})", null),
+        };
+    }
+
+    public void Dispose() => _tpm.Dispose();
+
+    private CycleResult Refused(string what, HttpStatusCode status, string body, string? note)
+    {
+        if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            _session.Invalidate();
+        }
+
+        return CycleResult.Failed($"{what} {(int)status}", note ?? (body.Length > 300 ? body[..300] : body));
+    }
+
+    /// <summary>
+    /// Polls the attestation (as the agent itself) until verification completes. The first poll
+    /// comes after the recent average wait, later ones a quarter of it apart, so a run costs the
+    /// verifier few extra GETs whatever its speed.
+    /// </summary>
+    private async Task<(AttestationVerdict? Verdict, int Polls)> AwaitVerdictAsync(Uri attestation, string token, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * 30.0);
+        var wait = TimeSpan.FromMilliseconds(Math.Clamp(_verdictWaitMs * 0.9, 1, 500));
+        for (var polls = 1; ; polls++)
+        {
+            await Task.Delay(wait, cancellationToken);
+            var (status, body, _) = await SendAsync<object>(HttpMethod.Get, attestation, token, null, null, cancellationToken);
+            if (status != HttpStatusCode.OK)
+            {
+                return (null, polls);
+            }
+
+            var verdict = JsonSerializer.Deserialize(body, LoadJson.Default.AttestationDocument)?.Data?.Attributes;
+            if (verdict?.Stage == "verification_complete" || Stopwatch.GetTimestamp() > deadline)
+            {
+                return (verdict, polls);
+            }
+
+            wait = TimeSpan.FromMilliseconds(Math.Clamp(_verdictWaitMs / 4, 1, 100));
+        }
+    }
+
+    private async Task<(HttpStatusCode Status, string Body, Uri? Location)> SendAsync<T>(
+        HttpMethod method, Uri url, string token, T? body, JsonTypeInfo<T>? type, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaType));
+        if (body is not null && type is not null)
+        {
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, type));
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
+        }
+
+        using var response = await _endpoints.Agents.SendAsync(request, cancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken), response.Headers.Location);
+    }
+}
+
+/// <summary>How one cycle ended: a verified pass (with its latency and verdict polls) or a failure of some kind.</summary>
+public sealed record CycleResult(bool Pass, double LatencyMs, int Polls, string? FailureKind, string? Detail)
+{
+    public static CycleResult Passed(double latencyMs, int polls) => new(true, latencyMs, polls, null, null);
+
+    public static CycleResult Failed(string kind, string? detail) => new(false, 0, 0, kind, detail);
+}

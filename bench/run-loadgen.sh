@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Starts a throwaway verifier (push mode, generated TLS in a temporary KEYLIME_DIR, SQLite or a
+# throwaway PostgreSQL cluster) on a free 127.0.0.1 port, runs the load generator against it and
+# prints its figures, then stops everything it started, by PID.
+#
+# Usage: bench/run-loadgen.sh [--postgres] [--quote-interval S] [--verifier-dll PATH] [loadgen options...]
+#   e.g. bench/run-loadgen.sh --postgres --agents 100 --duration 30 --ak ecc
+# Load generator options (--agents, --duration, --warmup, --cycles, --ak, --ima, ...) are passed on;
+# --verifier, --ca, --client-cert, --client-key and --verifier-pid are filled in here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'run-loadgen: %s\n' "$*" >&2; }
+
+POSTGRES=0
+# Low enough that back-to-back cycles are never "premature" (the verifier rounds the wait to whole
+# seconds) and the silence timeout (5 × interval, at least 1 s) stays above a cycle's latency.
+QUOTE_INTERVAL=0.5
+VERIFIER_DLL=""
+LOADGEN_ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --postgres) POSTGRES=1 ;;
+    --quote-interval) QUOTE_INTERVAL="$2"; shift ;;
+    --verifier-dll) VERIFIER_DLL="$2"; shift ;;
+    *) LOADGEN_ARGS+=("$1") ;;
+  esac
+  shift
+done
+
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$(( 20000 + RANDOM % 30000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  log "no free port found"; return 1
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+WORK=$(mktemp -d -t keylime-loadgen.XXXXXX)
+VERIFIER_PID=""
+PG_PID=""
+cleanup() {
+  if [ -n "$VERIFIER_PID" ] && kill -0 "$VERIFIER_PID" 2>/dev/null; then
+    kill -TERM "$VERIFIER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$VERIFIER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$VERIFIER_PID" 2>/dev/null || true
+  fi
+  local pid="$PG_PID"
+  [ -f "$WORK/pg/data/postmaster.pid" ] && pid=$(head -n 1 "$WORK/pg/data/postmaster.pid")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -INT "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  [ -n "$PG_PID" ] && wait "$PG_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_postgres() {
+  local bin port runas=()
+  bin=$(pg_bin)
+  [ -n "$bin" ] || { log "PostgreSQL is not installed (scripts/test.sh installs it)"; return 1; }
+  mkdir -p "$WORK/pg"
+  chmod 755 "$WORK" "$WORK/pg"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$WORK/pg"   # PostgreSQL refuses to run as root
+    runas=(runuser -u postgres --)
+  fi
+  "${runas[@]}" "$bin/initdb" -D "$WORK/pg/data" -A trust -U keylime >/dev/null
+  port=$(free_port)
+  # Durability off, as in scripts/test.sh: the cluster is thrown away after the run.
+  "${runas[@]}" "$bin/postgres" -D "$WORK/pg/data" -h 127.0.0.1 -p "$port" -k "$WORK/pg" \
+    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+    >"$WORK/pg/postgres.log" 2>&1 &
+  PG_PID=$!
+  for _ in $(seq 1 100); do
+    "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q && break
+    kill -0 "$PG_PID" 2>/dev/null || { cat "$WORK/pg/postgres.log" >&2; log "PostgreSQL did not start"; return 1; }
+    sleep 0.2
+  done
+  DATABASE_URL="postgresql://keylime:keylime@127.0.0.1:$port/postgres"
+  log "PostgreSQL on 127.0.0.1:$port (pid $PG_PID)"
+}
+
+log "building the verifier and the load generator (Release)"
+if [ -z "$VERIFIER_DLL" ]; then
+  dotnet build -c Release src/Verifier -v q -nologo >/dev/null
+  VERIFIER_DLL=src/Verifier/bin/Release/net10.0/Keylime.Verifier.dll
+fi
+dotnet build -c Release bench/LoadGenerator -v q -nologo >/dev/null
+
+DATABASE_URL=sqlite
+[ "$POSTGRES" = 1 ] && start_postgres
+
+PORT=$(free_port)
+mkdir -p "$WORK/keylime"
+cat >"$WORK/verifier.conf" <<EOF
+[verifier]
+mode = push
+ip = 127.0.0.1
+port = $PORT
+tls_dir = generate
+database_url = $DATABASE_URL
+quote_interval = $QUOTE_INTERVAL
+# A verdict may wait in the queue under load; the automatic 3 x quote_interval is too tight here.
+verification_timeout = 30
+# Every simulated agent connects from 127.0.0.1: the per-IP session limit would throttle enrollment.
+session_create_rate_limit_per_ip = 0
+EOF
+
+KEYLIME_DIR="$WORK/keylime" KEYLIME_VERIFIER_CONFIG="$WORK/verifier.conf" \
+  dotnet "$VERIFIER_DLL" >"$WORK/verifier.log" 2>&1 &
+VERIFIER_PID=$!
+CV_CA="$WORK/keylime/cv_ca"
+for _ in $(seq 1 150); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 "$VERIFIER_PID" 2>/dev/null || { tail -n 30 "$WORK/verifier.log" >&2; log "the verifier did not start"; exit 1; }
+  sleep 0.2
+done
+log "verifier on https://127.0.0.1:$PORT (pid $VERIFIER_PID, database $DATABASE_URL, quote_interval $QUOTE_INTERVAL)"
+
+status=0
+dotnet bench/LoadGenerator/bin/Release/net10.0/keylime-loadgen.dll \
+  --verifier "https://127.0.0.1:$PORT" --ca "$CV_CA/cacert.crt" \
+  --client-cert "$CV_CA/client-cert.crt" --client-key "$CV_CA/client-private.pem" \
+  --verifier-pid "$VERIFIER_PID" "${LOADGEN_ARGS[@]}" || status=$?
+if [ "$status" != 0 ]; then
+  log "load generator exited with $status; last verifier log lines:"
+  tail -n 20 "$WORK/verifier.log" >&2
+fi
+exit "$status"
