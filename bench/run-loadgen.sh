@@ -3,7 +3,8 @@
 # throwaway PostgreSQL cluster) on a free 127.0.0.1 port, runs the load generator against it and
 # prints its figures, then stops everything it started, by PID.
 #
-# Usage: bench/run-loadgen.sh [--postgres] [--quote-interval S] [--verifier-dll PATH] [loadgen options...]
+# Usage: bench/run-loadgen.sh [--postgres] [--quote-interval S] [--verifier-dll PATH] [--verifier-log FILE]
+#                             [loadgen options...]
 #   e.g. bench/run-loadgen.sh --postgres --agents 100 --duration 30 --ak ecc
 # Load generator options (--agents, --duration, --warmup, --cycles, --ak, --ima, ...) are passed on;
 # --verifier, --ca, --client-cert, --client-key and --verifier-pid are filled in here.
@@ -17,12 +18,14 @@ POSTGRES=0
 # seconds) and the silence timeout (5 × interval, at least 1 s) stays above a cycle's latency.
 QUOTE_INTERVAL=0.5
 VERIFIER_DLL=""
+VERIFIER_LOG=""
 LOADGEN_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --postgres) POSTGRES=1 ;;
     --quote-interval) QUOTE_INTERVAL="$2"; shift ;;
     --verifier-dll) VERIFIER_DLL="$2"; shift ;;
+    --verifier-log) VERIFIER_LOG="$2"; shift ;;
     *) LOADGEN_ARGS+=("$1") ;;
   esac
   shift
@@ -40,6 +43,7 @@ free_port() {
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 WORK=$(mktemp -d -t keylime-loadgen.XXXXXX)
+[ -n "$VERIFIER_LOG" ] || VERIFIER_LOG="$WORK/verifier.log"
 VERIFIER_PID=""
 PG_PID=""
 cleanup() {
@@ -113,12 +117,12 @@ session_create_rate_limit_per_ip = 0
 EOF
 
 KEYLIME_DIR="$WORK/keylime" KEYLIME_VERIFIER_CONFIG="$WORK/verifier.conf" \
-  dotnet "$VERIFIER_DLL" >"$WORK/verifier.log" 2>&1 &
+  dotnet "$VERIFIER_DLL" >"$VERIFIER_LOG" 2>&1 &
 VERIFIER_PID=$!
 CV_CA="$WORK/keylime/cv_ca"
 for _ in $(seq 1 150); do
   (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 "$VERIFIER_PID" 2>/dev/null || { tail -n 30 "$WORK/verifier.log" >&2; log "the verifier did not start"; exit 1; }
+  kill -0 "$VERIFIER_PID" 2>/dev/null || { tail -n 30 "$VERIFIER_LOG" >&2; log "the verifier did not start"; exit 1; }
   sleep 0.2
 done
 log "verifier on https://127.0.0.1:$PORT (pid $VERIFIER_PID, database $DATABASE_URL, quote_interval $QUOTE_INTERVAL)"
@@ -130,6 +134,6 @@ dotnet bench/LoadGenerator/bin/Release/net10.0/keylime-loadgen.dll \
   --verifier-pid "$VERIFIER_PID" "${LOADGEN_ARGS[@]}" || status=$?
 if [ "$status" != 0 ]; then
   log "load generator exited with $status; last verifier log lines:"
-  tail -n 20 "$WORK/verifier.log" >&2
+  tail -n 20 "$VERIFIER_LOG" >&2
 fi
 exit "$status"

@@ -17,9 +17,15 @@ public sealed class LoadRun(LoadOptions options, TextWriter log)
         try
         {
             var setup = Stopwatch.StartNew();
+            byte[] ek;
+            using (var ekKey = System.Security.Cryptography.RSA.Create(2048))
+            {
+                ek = ekKey.ExportPkcs8PrivateKey();
+            }
+
             await Parallel.ForAsync(0, options.Agents, cancellationToken, (i, _) =>
             {
-                agents[i] = new SimulatedAgent($"{options.AgentPrefix}-{i:D5}", options.Ak, endpoints, work.FullName,
+                agents[i] = new SimulatedAgent($"{options.AgentPrefix}-{i:D5}", options.Ak, endpoints, work.FullName, ek,
                     options.Ima ? options.ImaEntriesPerCycle : null);
                 return ValueTask.CompletedTask;
             });

@@ -34,24 +34,37 @@ public sealed class SimulatedAgent : IDisposable
     private readonly int _imaPerCycle;
     private double _verdictWaitMs = 5;
 
-    public SimulatedAgent(string agentId, AkKind ak, VerifierEndpoints endpoints, string workDirectory, int? imaEntriesPerCycle)
+    /// <param name="sharedEkPkcs8">
+    /// One software EK for all agents: the verifier never sees the EK (it only enters the AK's
+    /// qualified name), and generating an RSA-2048 key per agent would dominate start-up. Each agent
+    /// still gets its own AK.
+    /// </param>
+    public SimulatedAgent(string agentId, AkKind ak, VerifierEndpoints endpoints, string workDirectory, byte[] sharedEkPkcs8, int? imaEntriesPerCycle)
     {
         AgentId = agentId;
         _endpoints = endpoints;
-        _tpm = new SoftwareTpm(null, NullLogger<SoftwareTpm>.Instance);
+        var directory = Directory.CreateDirectory(Path.Combine(workDirectory, agentId)).FullName;
+        var agentData = Path.Combine(directory, AgentDataStore.FileName);
+        // The software TPM takes its EK from agent_data.json; the empty AK fields never match, so it makes a new AK.
+        AgentDataStore.Save(agentData, new AgentData
+        {
+            AkHashAlg = "", AkSignAlg = "", AkKeyAlg = "", AkPublic = "", AkPrivate = "", EkName = "",
+            SoftwareEkPrivate = Convert.ToBase64String(sharedEkPkcs8),
+        });
+        _tpm = new SoftwareTpm(agentData, NullLogger<SoftwareTpm>.Instance);
         var ek = _tpm.LoadEndorsementKey(TpmAlg.Rsa);
-        var key = _tpm.LoadAttestationKey(TpmAlg.Sha256, ak == AkKind.Ecc ? TpmAlg.EcDsa : TpmAlg.RsaSsa, null);
+        var key = _tpm.LoadAttestationKey(TpmAlg.Sha256, ak == AkKind.Ecc ? TpmAlg.EcDsa : TpmAlg.RsaSsa, agentData);
         AkPublic = key.Public;
         _protocol = new ProtocolTpm(_tpm, ek, key);
         _session = new PopSession(endpoints.Agents, endpoints.Sessions, agentId, _protocol, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
-        var imaPath = Path.Combine(workDirectory, agentId + ".ima");
+        var imaPath = Path.Combine(directory, "ascii_runtime_measurements");
         if (imaEntriesPerCycle is { } perCycle)
         {
             _ima = new SimulatedIma(imaPath, _tpm);
             _imaPerCycle = perCycle;
         }
 
-        _sources = new EvidenceSources(new ImaLog(imaPath), UefiLog.Load(Path.Combine(workDirectory, "no-uefi-log")));
+        _sources = new EvidenceSources(new ImaLog(imaPath), UefiLog.Load(Path.Combine(directory, "no-uefi-log")));
         // The PCR the enrollment's tpm_policy pins (see EnrollmentBody): a value the verifier must find in every quote.
         _tpm.ExtendPcr(PolicyPcr, TpmAlg.Sha256, PolicyDigest);
     }
