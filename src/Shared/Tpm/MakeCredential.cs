@@ -79,7 +79,7 @@ public static class MakeCredential
         var hash = ek.NameAlg;
         var symKey = TpmKdf.KdfA(hash, seed, "STORAGE", akName, [], ek.Symmetric.KeyBits);
         var plain = new TpmWriter(2 + credential.Length).WriteSized(credential).ToArray();
-        var encIdentity = AesCfbEncrypt(symKey, plain);
+        var encIdentity = AesCfb.Encrypt(symKey, plain);
         var hmacKey = TpmKdf.KdfA(hash, seed, "INTEGRITY", [], [], NameDigestSize(ek) * 8);
         var macInput = new byte[encIdentity.Length + akName.Length];
         encIdentity.CopyTo(macInput, 0);
@@ -110,30 +110,6 @@ public static class MakeCredential
 
         CryptographicOperations.ZeroMemory(random);
         return result;
-    }
-
-    /// <summary>AES-CFB128 with a zero IV and no padding (the TPM's parameter encryption mode).</summary>
-    internal static byte[] AesCfbEncrypt(byte[] key, ReadOnlySpan<byte> plain)
-    {
-        using var aes = Aes.Create();
-        aes.Key = key;
-        var output = new byte[plain.Length];
-        Span<byte> feedback = stackalloc byte[16];
-        Span<byte> stream = stackalloc byte[16];
-        feedback.Clear();
-        for (var offset = 0; offset < plain.Length; offset += 16)
-        {
-            aes.EncryptEcb(feedback, stream, PaddingMode.None);
-            var n = Math.Min(16, plain.Length - offset);
-            for (var i = 0; i < n; i++)
-            {
-                output[offset + i] = (byte)(plain[offset + i] ^ stream[i]);
-            }
-
-            output.AsSpan(offset, n).CopyTo(feedback);
-        }
-
-        return output;
     }
 
     private static void RequireStorageKey(TpmPublic ek, TpmAlg type)

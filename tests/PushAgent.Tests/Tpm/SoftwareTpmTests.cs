@@ -174,13 +174,4 @@ public sealed class SoftwareTpmTests : IDisposable
         var e = Assert.Throws<NotSupportedException>(() => tpm.LoadEndorsementKey(TpmAlg.Ecc));
         Assert.Contains("RSA EK only", e.Message);
     }
-
-    [Fact]
-    public void The_oaep_decoder_inverts_dotnet_oaep_without_a_label()
-    {
-        using var rsa = RSA.Create(2048);
-        var cipher = rsa.Encrypt("seed bytes"u8.ToArray(), RSAEncryptionPadding.OaepSHA256);
-        Assert.Equal("seed bytes"u8.ToArray(), CredentialUnwrap.OaepDecrypt(rsa, TpmAlg.Sha256, [], cipher));
-        Assert.Null(CredentialUnwrap.OaepDecrypt(rsa, TpmAlg.Sha256, "IDENTITY\0"u8, cipher));
-    }
 }
