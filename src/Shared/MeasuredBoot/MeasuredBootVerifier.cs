@@ -40,6 +40,14 @@ public sealed record MeasuredBootRequest
 /// <summary>Outcome of the measured-boot check, plus what the IMA check needs from the log.</summary>
 public sealed record MeasuredBootResult(IReadOnlyList<MeasuredBootFailure> Failures, IReadOnlyList<string> BootAggregates, EventLogReplay? Replay)
 {
+    /// <summary>
+    /// True when the replayed boot PCRs were compared with the quote and all matched. [quirk]
+    /// Keylime hands <see cref="BootAggregates"/> to the IMA check even when no comparison ran
+    /// (no or <c>{}</c> policy), i.e. trusts an unverified log; the verifier can use this flag to
+    /// pass them only when they are backed by the quote.
+    /// </summary>
+    public bool PcrsVerified { get; init; }
+
     public bool Passed => Failures.Count == 0;
 
     public MeasuredBootFailureKind? FailureKind => Passed ? null
@@ -115,12 +123,13 @@ public static class MeasuredBootVerifier
         }
 
         ComparePcrs(request, replay, compared, failures);
+        var verified = failures.Count == 0 && compared.Count > 0;
         if (request.Evaluate)
         {
             Evaluate(request, policy, refstate!.RootElement, parsed.Log, failures);
         }
 
-        return new MeasuredBootResult(failures, aggregates, replay);
+        return new MeasuredBootResult(failures, aggregates, replay) { PcrsVerified = verified };
     }
 
     private static JsonDocument? ParseReferenceState(string? text, List<MeasuredBootFailure> failures)

@@ -33,6 +33,7 @@ public class MeasuredBootVerifierTests
         var result = Verify(Refstate, Quote());
         Assert.True(result.Passed, string.Join("; ", result.Failures.Select(f => f.Message)));
         Assert.Contains("d1afa60bd34583e378ededf7395acc85b23e22cd6ab3b832c997ae0304818379", result.BootAggregates);
+        Assert.True(result.PcrsVerified);
     }
 
     [Theory]
@@ -65,6 +66,8 @@ public class MeasuredBootVerifierTests
         quote[0] = new byte[32];
         Assert.True(Verify("{}", quote).Passed);
         Assert.True(Verify(null, quote).Passed);
+        Assert.False(Verify(null, quote).PcrsVerified);
+        Assert.NotEmpty(Verify(null, quote).BootAggregates);
     }
 
     [Fact]
