@@ -120,8 +120,19 @@ public sealed class PopSession
         using var timeout = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var request = JsonApi.Request(method, url, body, AgentJsonContext.Default.SessionRequest);
-        using var response = await _client.SendAsync(request, linked.Token);
-        var text = await response.Content.ReadAsStringAsync(linked.Token);
+        HttpResponseMessage response;
+        string text;
+        try
+        {
+            response = await _client.SendAsync(request, linked.Token);
+            text = await response.Content.ReadAsStringAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new VerifierAuthenticationException($"{method} {url.AbsolutePath}: no answer within {_timeout.TotalMilliseconds:0} ms");
+        }
+
+        using var disposeResponse = response;
         if (!response.IsSuccessStatusCode)
         {
             throw new VerifierAuthenticationException(
