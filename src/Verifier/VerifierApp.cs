@@ -2,6 +2,8 @@ using Keylime.Hosting;
 using Keylime.Shared.Configuration;
 using Keylime.Shared.Security;
 using Keylime.Verifier.Agents;
+using Keylime.Verifier.Attestations;
+using Keylime.Verifier.Sessions;
 using Keylime.Verifier.Policies;
 using Keylime.Verifier.Versions;
 
@@ -49,6 +51,8 @@ public static class VerifierApp
         app.MapPoliciesV2();
         app.MapAgentsV3();
         app.MapPoliciesV3();
+        app.MapSessions();
+        app.MapAttestations();
         return app;
     }
 

@@ -1,9 +1,13 @@
 using Keylime.Shared.Configuration;
 using Keylime.Verifier.Agents;
 using Keylime.Verifier.Api;
+using Keylime.Verifier.Attestations;
 using Keylime.Verifier.Data;
 using Keylime.Verifier.Identity;
 using Keylime.Verifier.Policies;
+using Keylime.Verifier.Sessions;
+using Keylime.Verifier.Verification;
+using Keylime.Verifier.Monitoring;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Keylime.Verifier;
@@ -20,7 +24,24 @@ public static class VerifierServices
         services.AddVerifierIdentity();
         services.AddAgents();
         services.AddPolicies();
+        services.AddSessions();
+        services.AddAttestations();
+        services.AddVerification();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, VerifierJson.Default));
+        return services;
+    }
+
+    /// <summary>The verification queue and workers, and the timeout monitor (both hosted services).</summary>
+    public static IServiceCollection AddVerification(this IServiceCollection services)
+    {
+        services.AddSingleton<VerificationQueue>();
+        services.AddSingleton<RuntimePolicyCache>();
+        services.AddSingleton<EvidenceVerifier>();
+        services.AddSingleton<VerificationRecorder>();
+        services.AddSingleton<VerificationWorkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<VerificationWorkers>());
+        services.AddSingleton<TimeoutMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<TimeoutMonitor>());
         return services;
     }
 

@@ -19,6 +19,9 @@ public sealed class Attestation
     /// <summary>null | <c>broken_evidence_chain</c> | <c>policy_violation</c>.</summary>
     public string? FailureReason { get; set; }
 
+    /// <summary>Human-readable detail of a failed verification (the check, entry, path, digest, rule); null when none.</summary>
+    public string? FailureDetail { get; set; }
+
     public DateTime BootTime { get; set; }
 
     public DateTime CapabilitiesReceivedAt { get; set; }

@@ -244,6 +244,10 @@ namespace Keylime.Verifier.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("evidence_received_at");
 
+                    b.Property<string>("FailureDetail")
+                        .HasColumnType("text")
+                        .HasColumnName("failure_detail");
+
                     b.Property<string>("FailureReason")
                         .HasMaxLength(25)
                         .HasColumnType("character varying(25)")

@@ -238,6 +238,10 @@ namespace Keylime.Verifier.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("evidence_received_at");
 
+                    b.Property<string>("FailureDetail")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failure_detail");
+
                     b.Property<string>("FailureReason")
                         .HasMaxLength(25)
                         .HasColumnType("TEXT")

@@ -1,0 +1,159 @@
+using System.Globalization;
+using Keylime.Verifier.Api;
+using Keylime.Verifier.Data;
+using Keylime.Verifier.Verification;
+using Microsoft.EntityFrameworkCore;
+
+namespace Keylime.Verifier.Attestations;
+
+/// <summary>A refusal with an optional Retry-After (429 premature, 503 in progress / queue full).</summary>
+public sealed record Refusal(ApiFailure Failure, int? RetryAfter = null)
+{
+    public static implicit operator Refusal(ApiFailure failure) => new(failure);
+}
+
+/// <summary>A created attestation with what was requested.</summary>
+public sealed record CreatedAttestation(Attestation Attestation, List<EvidenceItem> Items);
+
+/// <summary>
+/// Phase 1 (<c>POST .../attestations</c>, spec/verifier.md §7.2) and the reads of §7.4. The gates run in
+/// Keylime's order; deviations: a timed-out agent (<c>accept_attestations = false</c>) is refused with
+/// 403 until an admin reactivates it (issue 6), and an agent with no policy still gets a quote request.
+/// </summary>
+public sealed class AttestationService(VerifierDbContext db, AttestationTiming timing, TimeProvider time, ILogger<AttestationService> logger)
+{
+    public const string AgentNotFound = "agent not found";
+
+    private sealed record AgentNeeds(string TpmPolicy, List<string> Hashes, List<string> Signing, byte[] Ak, bool Accept, int Generator,
+        bool HasMb, long BootTime, long NextImaEntry, bool HasPcr10);
+
+    public async Task<(CreatedAttestation? Created, Refusal? Refusal)> CreateAsync(string agentId, AttestationRequestAttributes request,
+        CancellationToken cancellationToken)
+    {
+        var agent = await db.Agents.AsNoTracking().Where(a => a.AgentId == agentId)
+            .Select(a => new AgentNeeds(a.TpmPolicy, a.AcceptTpmHashAlgs, a.AcceptTpmSigningAlgs, a.AkTpm, a.AcceptAttestations,
+                a.RuntimePolicy == null ? 0 : a.RuntimePolicy.Generator, a.MbPolicy != null && a.MbPolicy.MbPolicy != null && a.MbPolicy.MbPolicy != "",
+                a.BootTime, a.NextImaMlEntry, a.Pcr10 != null))
+            .FirstOrDefaultAsync(cancellationToken);
+        if (agent is null)
+        {
+            return (null, ApiFailure.NotFound(AgentNotFound));
+        }
+
+        if (!agent.Accept)
+        {
+            return (null, new ApiFailure(403, $"Attestations for agent {agentId} are disabled (timed out or stopped); an admin must reactivate it",
+                "agent_attestations_disabled"));
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var latest = await Latest(agentId).FirstOrDefaultAsync(cancellationToken);
+        if (latest is not null && Gate(latest, now) is { } gate)
+        {
+            return (null, gate);
+        }
+
+        var ima = agent.Generator > RuntimePolicy.EmptyPolicyGenerator;
+        var bootTime = ParseBootTime(request.SystemInfo?.BootTime);
+        if (bootTime is null && ima)
+        {
+            return (null, new ApiFailure(422, "system_info.boot_time is required", "invalid_resource_data", "/data/attributes/system_info/boot_time"));
+        }
+
+        var boot = bootTime ?? DateTime.UnixEpoch;
+        var bootSeconds = new DateTimeOffset(boot).ToUnixTimeSeconds();
+        if (ima && agent.BootTime > 0 && bootSeconds < agent.BootTime)
+        {
+            return (null, new ApiFailure(422, "system_info.boot_time is earlier than the boot time already attested", "invalid_resource_data",
+                "/data/attributes/system_info/boot_time"));
+        }
+
+        long? offset = ima && agent.HasPcr10 && agent.BootTime == bootSeconds ? agent.NextImaEntry : 0;
+        var needs = new EvidenceNeeds(EvidenceNegotiation.RequiredPcrs(PcrPolicy.Parse(agent.TpmPolicy).Keys, agent.HasMb, ima),
+            agent.HasMb, ima, agent.Hashes, agent.Signing, agent.Ak);
+        var negotiated = EvidenceNegotiation.Negotiate(request.EvidenceSupported, needs, offset);
+        if (negotiated.Failure is { } invalid)
+        {
+            return (null, invalid);
+        }
+
+        var attestation = new Attestation
+        {
+            AgentId = agentId,
+            Index = (latest?.Index ?? -1) + 1,
+            BootTime = boot,
+            CapabilitiesReceivedAt = now,
+            ChallengesExpireAt = now + timing.ChallengeLifetime,
+        };
+        var items = negotiated.Value!.Select((r, i) => new EvidenceItem
+        {
+            AgentId = agentId,
+            AttestationIndex = attestation.Index,
+            Position = i,
+            EvidenceClass = r.EvidenceClass,
+            EvidenceType = r.EvidenceType,
+            Capabilities = AttestationResources.Write(r.Capabilities, ProtocolJson.Default.Capabilities),
+            ChosenParameters = AttestationResources.Write(r.ChosenParameters, ProtocolJson.Default.ChosenParameters),
+        }).ToList();
+        db.Attestations.Add(attestation);
+        db.EvidenceItems.AddRange(items);
+        if (await StoreConflicts.SaveAsync(db, $"another attestation for agent {agentId} was created concurrently", cancellationToken) is { } conflict)
+        {
+            return (null, conflict);
+        }
+
+        logger.LogInformation("Attestation {Index} of agent {AgentId} created: requested {Evidence}", attestation.Index, agentId,
+            string.Join(", ", items.Select(i => i.EvidenceType)));
+        return (new CreatedAttestation(attestation, items), null);
+    }
+
+    public async Task<List<(Attestation Attestation, List<EvidenceItem> Items)>?> ListAsync(string agentId, string? index, CancellationToken cancellationToken)
+    {
+        if (!await db.Agents.AsNoTracking().AnyAsync(a => a.AgentId == agentId, cancellationToken))
+        {
+            return null;
+        }
+
+        var query = db.Attestations.AsNoTracking().Where(a => a.AgentId == agentId);
+        if (index == "latest")
+        {
+            query = query.OrderByDescending(a => a.Index).Take(1);
+        }
+        else if (index is not null)
+        {
+            if (!int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                return [];
+            }
+
+            query = query.Where(a => a.Index == number);
+        }
+
+        var attestations = await query.OrderBy(a => a.Index).ToListAsync(cancellationToken);
+        var indexes = attestations.Select(a => a.Index).ToList();
+        var items = await db.EvidenceItems.AsNoTracking().Where(e => e.AgentId == agentId && indexes.Contains(e.AttestationIndex)).ToListAsync(cancellationToken);
+        return attestations.Select(a => (a, items.Where(i => i.AttestationIndex == a.Index).ToList())).ToList();
+    }
+
+    internal IQueryable<Attestation> Latest(string agentId) =>
+        db.Attestations.AsNoTracking().Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index).Take(1);
+
+    private Refusal? Gate(Attestation latest, DateTime now)
+    {
+        var decision = timing.SecondsToDecision(latest, now);
+        if (decision > 0)
+        {
+            return new Refusal(new ApiFailure(503, "the previous attestation is still being verified", "verification_in_progress"), decision);
+        }
+
+        var next = timing.SecondsToNextAttestation(latest, now);
+        return next > 0
+            ? new Refusal(new ApiFailure(429, $"attestation requested too early; retry in {next} seconds", "premature_attestation"), next)
+            : null;
+    }
+
+    private static DateTime? ParseBootTime(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+            ? value.UtcDateTime
+            : null;
+}

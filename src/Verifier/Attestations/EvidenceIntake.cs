@@ -1,0 +1,221 @@
+using System.Globalization;
+using Keylime.Shared.Tpm;
+using Keylime.Verifier.Api;
+using Keylime.Verifier.Data;
+using Keylime.Verifier.Verification;
+using Microsoft.EntityFrameworkCore;
+
+namespace Keylime.Verifier.Attestations;
+
+/// <summary>
+/// Phase 2 (<c>PATCH .../attestations/{index|latest}</c>, spec/verifier.md §7.3): checks in Keylime's
+/// order, shape validation, then the evidence is stored (stage → evaluating_evidence, a conditional
+/// update so only one PATCH can win) <em>before</em> the job is queued and the 202 is sent.
+/// </summary>
+public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue, AttestationTiming timing, TimeProvider time,
+    ILogger<EvidenceIntake> logger)
+{
+    public async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,
+        JsonApiRequestData<AttestationRequestAttributes>? data, CancellationToken cancellationToken)
+    {
+        var latest = await db.Attestations.AsNoTracking().Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index).FirstOrDefaultAsync(cancellationToken);
+        if (latest is null)
+        {
+            return (null, ApiFailure.NotFound(AttestationService.AgentNotFound));
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        if (index != "latest" && index != latest.Index.ToString(CultureInfo.InvariantCulture))
+        {
+            return (null, new ApiFailure(403, $"attestation {index} is not the latest attestation of agent {agentId}", "old_attestation"));
+        }
+
+        if (latest.Stage != AttestationStates.AwaitingEvidence)
+        {
+            return (null, Immutable(agentId, latest.Index));
+        }
+
+        if (now >= latest.ChallengesExpireAt)
+        {
+            return (null, new ApiFailure(403, "the challenges of this attestation have expired: create a new attestation", "challenges_expired"));
+        }
+
+        if (data?.Type != AttestationResources.ResourceType || data.Attributes is null)
+        {
+            return (null, ApiFailure.BadRequest("data.type must be 'attestation' with attributes", "/data/type"));
+        }
+
+        var items = await db.EvidenceItems.Where(e => e.AgentId == agentId && e.AttestationIndex == latest.Index).OrderBy(e => e.Position).ToListAsync(cancellationToken);
+        if (EvidenceValidation.Apply(items, data.Attributes.EvidenceCollected) is { } invalid)
+        {
+            return (null, invalid);
+        }
+
+        if (!queue.TryReserve())
+        {
+            return (null, new Refusal(new ApiFailure(503, "the verification queue is full; retry later", "service_unavailable"),
+                Math.Max(1, timing.SecondsAfterEvidence)));
+        }
+
+        var stored = await StoreAsync(latest, items, now, cancellationToken);
+        if (!stored)
+        {
+            queue.Cancel();
+            return (null, Immutable(agentId, latest.Index));
+        }
+
+        queue.Enqueue(new VerificationJob(agentId, latest.Index));
+        logger.LogInformation("Evidence received for agent {AgentId} attestation {Index}: {Evidence}", agentId, latest.Index,
+            string.Join(", ", items.Select(i => i.EvidenceType)));
+        latest.Stage = AttestationStates.EvaluatingEvidence;
+        latest.EvidenceReceivedAt = now;
+        return (new CreatedAttestation(latest, items), null);
+    }
+
+    private async Task<bool> StoreAsync(Attestation latest, List<EvidenceItem> items, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var moved = await db.Attestations
+            .Where(a => a.AgentId == latest.AgentId && a.Index == latest.Index && a.Stage == AttestationStates.AwaitingEvidence)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.Stage, AttestationStates.EvaluatingEvidence).SetProperty(a => a.EvidenceReceivedAt, now),
+                cancellationToken);
+        if (moved != 1)
+        {
+            return false;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private static ApiFailure Immutable(string agentId, int index) =>
+        new(403, $"evidence for attestation {index} of agent {agentId} was already received", "evidence_immutable");
+}
+
+/// <summary>
+/// Evidence shape rules of spec §7.3 (→ 422 with pointers). On success each item's <c>Data</c> holds
+/// the evidence as JSON text, ready to be saved.
+/// </summary>
+public static class EvidenceValidation
+{
+    private const string Pointer = "/data/attributes/evidence_collected";
+
+    public static ApiFailure? Apply(List<EvidenceItem> requested, List<EvidenceCollected?>? collected)
+    {
+        if (collected is null || collected.Count != requested.Count)
+        {
+            return Invalid($"evidence_collected must have exactly {requested.Count} items, in the order requested", Pointer);
+        }
+
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var item = collected[i];
+            var at = $"{Pointer}/{i}";
+            if (item is null || item.EvidenceClass != requested[i].EvidenceClass || item.EvidenceType != requested[i].EvidenceType)
+            {
+                return Invalid($"item {i} must be {requested[i].EvidenceClass}/{requested[i].EvidenceType}", at);
+            }
+
+            if (item.Data is null)
+            {
+                return Invalid("data is required", $"{at}/data");
+            }
+
+            var chosen = AttestationResources.Read(requested[i].ChosenParameters, ProtocolJson.Default.ChosenParameters)!;
+            var capabilities = AttestationResources.Read(requested[i].Capabilities, ProtocolJson.Default.Capabilities);
+            var failure = item.EvidenceType switch
+            {
+                EvidenceKinds.TpmQuote => CheckQuote(item.Data, chosen, at),
+                EvidenceKinds.ImaLog => CheckIma(item.Data, chosen, capabilities, at),
+                _ => item.Data.Entries is null ? Invalid("entries are required", $"{at}/data/entries") : null,
+            };
+            if (failure is not null)
+            {
+                return failure;
+            }
+
+            requested[i].Data = AttestationResources.Write(item.Data, ProtocolJson.Default.EvidenceData);
+        }
+
+        return null;
+    }
+
+    private static ApiFailure? CheckQuote(EvidenceData data, ChosenParameters chosen, string at)
+    {
+        if (!BinaryText.TryDecode(data.Message, out _) || !BinaryText.TryDecode(data.Signature, out _))
+        {
+            return Invalid("message and signature are required (base64)", $"{at}/data");
+        }
+
+        if (!BinaryText.TryDecode(data.SubjectData, out var blob))
+        {
+            return Invalid("subject_data is required (base64 PCR blob)", $"{at}/data/subject_data");
+        }
+
+        PcrValues values;
+        try
+        {
+            values = PcrValues.ParseSubjectData(blob);
+        }
+        catch (TpmFormatException e)
+        {
+            return Invalid($"subject_data is not a PCR blob: {e.Message}", $"{at}/data/subject_data");
+        }
+
+        foreach (var (bank, pcrs) in chosen.SelectedSubjects ?? [])
+        {
+            if (pcrs is null)
+            {
+                continue;
+            }
+
+            var alg = TpmHashNames.Parse(bank);
+            if (alg is null || pcrs.Any(p => values.Get(alg.Value, p) is null))
+            {
+                return Invalid("subject_data must contain at least the PCRs requested", $"{at}/data/subject_data");
+            }
+        }
+
+        return null;
+    }
+
+    private static ApiFailure? CheckIma(EvidenceData data, ChosenParameters chosen, Capabilities? capabilities, string at)
+    {
+        if (data.Entries is null)
+        {
+            return Invalid("entries are required", $"{at}/data/entries");
+        }
+
+        var lines = data.Entries.AsSpan().Count('\n');
+        var expected = (capabilities?.EntryCount ?? 0) - (chosen.StartingOffset ?? 0);
+        return lines < expected
+            ? Invalid($"entries must contain at least {expected} entries from offset {chosen.StartingOffset}", $"{at}/data/entries")
+            : null;
+    }
+
+    private static ApiFailure Invalid(string message, string pointer) => new(422, message, "invalid_resource_data", pointer);
+}
+
+/// <summary>Keylime's hash names ↔ TPM algorithm ids.</summary>
+public static class TpmHashNames
+{
+    public static TpmAlg? Parse(string? name) => name switch
+    {
+        "sha1" => TpmAlg.Sha1,
+        "sha256" => TpmAlg.Sha256,
+        "sha384" => TpmAlg.Sha384,
+        "sha512" => TpmAlg.Sha512,
+        _ => null,
+    };
+
+    public static TpmAlg? ParseScheme(string? name) => name switch
+    {
+        "rsassa" => TpmAlg.RsaSsa,
+        "rsapss" => TpmAlg.RsaPss,
+        "ecdsa" => TpmAlg.EcDsa,
+        "ecdaa" => TpmAlg.EcDaa,
+        "ecschnorr" => TpmAlg.EcSchnorr,
+        _ => null,
+    };
+}
