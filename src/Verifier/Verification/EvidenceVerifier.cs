@@ -16,10 +16,10 @@ public sealed record VerificationInput(Agent Agent, Attestation Attestation, IRe
 /// <summary>
 /// The checks of spec/verifier.md §8.2, in order: the quote (signature, nonce, pcrDigest, clock against
 /// the last authenticated quote — steps 1–6, any failure = <c>broken_evidence_chain</c>), then the IMA
-/// log against PCR 10 and the runtime policy, then the PCR values against <c>tpm_policy</c>.
-/// Measured boot plugs in beside IMA (<see cref="IEvidenceCheck"/> seam). CPU only, no I/O.
+/// measured-boot log against the boot PCRs and the mb policy (its boot aggregates feed IMA), the IMA log
+/// against PCR 10 and the runtime policy, then the PCR values against <c>tpm_policy</c>. CPU only, no I/O.
 /// </summary>
-public sealed class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache policies, IEnumerable<IEvidenceCheck> extraChecks)
+public sealed class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache policies)
 {
     public VerificationOutcome Verify(VerificationInput input)
     {
@@ -62,11 +62,8 @@ public sealed class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache
 
         var bank = quote.Pcrs!.Bank(hash.Value);
         var failures = new List<(string Reason, string EventId, string Detail)>();
-        var ima = CheckIma(input, hash.Value, bank, failures);
-        foreach (var check in extraChecks)
-        {
-            check.Check(input, hash.Value, bank, failures);
-        }
+        var bootAggregates = MeasuredBootStep.Check(input, hash.Value, bank, options, failures);
+        var ima = CheckIma(input, hash.Value, bank, bootAggregates, failures);
 
         CheckTpmPolicy(input.Agent.TpmPolicy, hash.Value, bank, failures);
         var first = failures.FirstOrDefault(f => f.Reason == AttestationStates.BrokenEvidenceChain);
@@ -79,7 +76,8 @@ public sealed class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache
         return new VerificationOutcome(first.Reason, detail, first.EventId, quote.ClockInfo, ima, chosen.HashAlgorithm!, chosen.SignatureScheme ?? "");
     }
 
-    private ImaStateUpdate? CheckIma(VerificationInput input, TpmAlg hash, IReadOnlyDictionary<int, byte[]> bank, List<(string, string, string)> failures)
+    private ImaStateUpdate? CheckIma(VerificationInput input, TpmAlg hash, IReadOnlyDictionary<int, byte[]> bank, IReadOnlyCollection<string>? bootAggregates,
+        List<(string, string, string)> failures)
     {
         var item = input.Items.FirstOrDefault(i => i.EvidenceType == EvidenceKinds.ImaLog);
         if (item is null || input.Agent.RuntimePolicy is not { } stored)
@@ -120,6 +118,7 @@ public sealed class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache
             PreviousPcr10 = incremental ? agent.Pcr10 : null,
             PreviousProgress = incremental ? ProgressJson.Read(agent.ImaQuoteProgress) : null,
             LearnedKeyrings = incremental ? KeyringJson.Read(agent.LearnedImaKeyrings) : null,
+            BootAggregates = bootAggregates,
             FailOnViolations = options.IgnoreTomtouErrors,
         });
         if (!result.Passed)
@@ -155,12 +154,6 @@ public sealed class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache
             }
         }
     }
-}
-
-/// <summary>Seam for further evidence engines (measured boot): adds failures for the quoted bank.</summary>
-public interface IEvidenceCheck
-{
-    void Check(VerificationInput input, TpmAlg hash, IReadOnlyDictionary<int, byte[]> bank, List<(string Reason, string EventId, string Detail)> failures);
 }
 
 /// <summary>Agent <c>tpm_clockinfo</c> JSON as Keylime stores it: clock, resetCount, restartCount, safe.</summary>

@@ -73,7 +73,7 @@ public sealed class VerificationWorkers(
         var attestation = await db.Attestations.AsNoTracking()
             .FirstOrDefaultAsync(a => a.AgentId == job.AgentId && a.Index == job.Index && a.Stage == AttestationStates.EvaluatingEvidence, cancellationToken);
         var agent = attestation is null ? null
-            : await db.Agents.AsNoTracking().Include(a => a.RuntimePolicy).FirstOrDefaultAsync(a => a.AgentId == job.AgentId, cancellationToken);
+            : await db.Agents.AsNoTracking().Include(a => a.RuntimePolicy).Include(a => a.MbPolicy).FirstOrDefaultAsync(a => a.AgentId == job.AgentId, cancellationToken);
         if (attestation is null || agent is null)
         {
             return;

@@ -13,7 +13,7 @@ namespace Keylime.Verifier.Tests.Support;
 /// </summary>
 public sealed class PushAgentSim : IDisposable
 {
-    private readonly VerifierServer _server;
+    private VerifierServer _server;
     private HttpClient? _bearer;
 
     public PushAgentSim(VerifierServer server, ITpm tpm, string? agentId = null, TpmAlg scheme = TpmAlg.RsaSsa)
@@ -39,6 +39,13 @@ public sealed class PushAgentSim : IDisposable
     public List<string> ImaLines { get; } = [];
 
     public string Path => $"/v3.0/agents/{AgentId}/attestations";
+
+    /// <summary>Talks to another verifier instance from now on (same token).</summary>
+    public void UseServer(VerifierServer server)
+    {
+        _server = server;
+        _bearer = null;
+    }
 
     public HttpClient Client => _bearer ??= _server.Bearer(Token ?? throw new InvalidOperationException("authenticate first"));
 
