@@ -5,7 +5,8 @@ using Keylime.Registrar.Storage;
 using Keylime.Registrar.Versions;
 using Keylime.Shared.Configuration;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root = the install directory (appsettings.json), not the working directory ("/" under systemd).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Host.UseSystemd();
 var options = RegistrarOptions.Load();
 builder.AddRegistrar(options);

@@ -27,6 +27,19 @@ public sealed class ActivationService(RegistrarDbContext db, AgentLocks locks, I
         }
 
         using var held = await locks.AcquireAsync(agentId, cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await ActivateLockedAsync(agentId, authTag, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<ActivationOutcome> ActivateLockedAsync(string agentId, string authTag, CancellationToken cancellationToken)
+    {
         var key = await db.Agents.AsNoTracking()
             .Where(a => a.AgentId == agentId)
             .Select(a => new { a.Key })

@@ -18,6 +18,21 @@ public sealed class RegistrationService(RegistrarDbContext db, AgentLocks locks,
         }
 
         using var held = await locks.AcquireAsync(agentId, cancellationToken);
+
+        // One connection for the read and the write (each open runs the SQLite pragmas again).
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await RegisterLockedAsync(agentId, request, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<RegistrationOutcome> RegisterLockedAsync(string agentId, RegistrationRequest request, CancellationToken cancellationToken)
+    {
         var stored = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.AgentId == agentId, cancellationToken);
 
         // Identity first: a changed EK/AK is 403 even when other fields are also bad (spec §12.12).

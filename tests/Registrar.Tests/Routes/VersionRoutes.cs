@@ -59,6 +59,17 @@ public abstract class VersionRoutes(RegistrarFixture fixture)
     }
 
     [Fact]
+    public async Task OpenAPI_document_and_Swagger_UI_are_served_under_swagger()
+    {
+        var document = await Registrar.Http.Get("/swagger/v1/swagger.json");
+        Assert.Equal(200, document.Code);
+        var paths = System.Text.Json.JsonDocument.Parse(document.Body).RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/v2.6/agents/{agentId}", out _));
+        Assert.True(paths.TryGetProperty("/v3.0/agents/{agentId}/activate", out _));
+        Assert.Equal(200, (await Registrar.Http.Get("/swagger/index.html")).Code);
+    }
+
+    [Fact]
     public async Task Methods_outside_the_HTTP_set_are_501() =>
         Assert.Equal(501, (await Registrar.Http.Send(new HttpMethod("BREW"), "/version", null)).Code);
 
