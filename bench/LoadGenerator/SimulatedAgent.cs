@@ -188,7 +188,7 @@ public sealed class SimulatedAgent : IDisposable
     private async Task<(AttestationVerdict? Verdict, int Polls)> AwaitVerdictAsync(Uri attestation, string token, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * 30.0);
-        var wait = TimeSpan.FromMilliseconds(Math.Clamp(_verdictWaitMs * 0.9, 1, 500));
+        var wait = TimeSpan.FromMilliseconds(Math.Clamp(_verdictWaitMs * 0.9, 1, 5000));
         for (var polls = 1; ; polls++)
         {
             await Task.Delay(wait, cancellationToken);
@@ -204,7 +204,8 @@ public sealed class SimulatedAgent : IDisposable
                 return (verdict, polls);
             }
 
-            wait = TimeSpan.FromMilliseconds(Math.Clamp(_verdictWaitMs / 4, 1, 100));
+            // A slow verifier is not polled into the ground: the gaps grow with its observed delay.
+            wait = TimeSpan.FromMilliseconds(Math.Clamp(_verdictWaitMs / 4, 1, 1000));
         }
     }
 
