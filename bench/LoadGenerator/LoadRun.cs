@@ -92,10 +92,16 @@ public sealed class LoadRun(LoadOptions options, TextWriter log)
             {
                 return; // the run ended mid-cycle: neither a pass nor a failure
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException
+                                          or Keylime.PushAgent.Clients.VerifierAuthenticationException)
             {
                 result = CycleResult.Failed(e.GetType().Name, e.Message);
-                await Task.Delay(100, CancellationToken.None);
+            }
+
+            if (!result.Pass)
+            {
+                // A failing agent backs off for a second instead of hammering the verifier.
+                await Task.Delay(1000, CancellationToken.None);
             }
 
             if (counted)

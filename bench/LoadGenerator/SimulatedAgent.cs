@@ -172,7 +172,10 @@ public sealed class SimulatedAgent : IDisposable
 
     private CycleResult Refused(string what, HttpStatusCode status, string body, string? note)
     {
-        if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        // Only a 401 means the token is bad. (The Rust agent also re-authenticates after a 403, but a
+        // 403 here is a timed-out or refused agent, and re-authenticating every cycle would only run
+        // into the per-agent session rate limit.)
+        if (status is HttpStatusCode.Unauthorized)
         {
             _session.Invalidate();
         }
