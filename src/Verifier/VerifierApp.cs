@@ -36,6 +36,10 @@ public static class VerifierApp
             Tls = tls,
         });
         builder.Services.AddSingleton(tls);
+        // Per-request and per-SQL-statement framework lines would dominate the journal (and the CPU of a
+        // verification cycle); the verifier's own operator lines stay at Information. Logging__LogLevel__* overrides.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Services.AddVerifier(options);
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(o => o.CustomSchemaIds(t => t.FullName?.Replace('+', '.')));
