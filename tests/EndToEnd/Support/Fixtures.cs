@@ -1,0 +1,26 @@
+namespace Keylime.EndToEnd.Support;
+
+/// <summary>
+/// One SQLite stack shared by the tests of the "sqlite stack" collection (each test starts its own
+/// agents). quote_interval = 1.5 s: a 2 s cadence and a 7.5 s timeout, wide enough for a busy CI box.
+/// </summary>
+public sealed class SqliteStack() : IDisposable
+{
+    public Stack Stack { get; } = new(StackDatabase.Sqlite, quoteInterval: 1.5);
+
+    public void Dispose() => Stack.Dispose();
+}
+
+/// <summary>The same on PostgreSQL (a database of its own on the test cluster).</summary>
+public sealed class PostgresStack() : IDisposable
+{
+    public Stack Stack { get; } = new(StackDatabase.Postgres, quoteInterval: 1.5);
+
+    public void Dispose() => Stack.Dispose();
+}
+
+[CollectionDefinition("sqlite stack")]
+public sealed class SqliteStackCollection : ICollectionFixture<SqliteStack>;
+
+[CollectionDefinition("postgres stack")]
+public sealed class PostgresStackCollection : ICollectionFixture<PostgresStack>;
