@@ -149,7 +149,7 @@ VERIFIER_PORT=$(free_port 8881)
 REGISTRAR_PORT=$(free_port 8890)
 REGISTRAR_TLS_PORT=$(free_port 8891)
 CERT_STORE="$DIR/tpm_cert_store"
-mkdir -p "$CERT_STORE"
+rm -rf "$CERT_STORE"; mkdir -p "$CERT_STORE"   # only this run's swtpm CA
 cat >"$DIR/conf/verifier.conf" <<EOF
 [verifier]
 mode = push
@@ -188,16 +188,6 @@ export KEYLIME_VERIFIER_CONFIG="$DIR/conf/verifier.conf"
 export KEYLIME_REGISTRAR_CONFIG="$DIR/conf/registrar.conf"
 export KEYLIME_TENANT_CONFIG="$DIR/conf/tenant.conf"
 SERVER_LOGGING=(--Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Information)
-
-# --- servers ----------------------------------------------------------------------------------
-dotnet "$VERIFIER_DLL" "${SERVER_LOGGING[@]}" >"$DIR/logs/verifier.log" 2>&1 &
-PIDS+=($!); VERIFIER_PID=$!
-wait_port "$VERIFIER_PORT" "$VERIFIER_PID" verifier
-log "verifier  https://127.0.0.1:$VERIFIER_PORT (pid $VERIFIER_PID, database $VERIFIER_DB)"
-dotnet "$REGISTRAR_DLL" "${SERVER_LOGGING[@]}" >"$DIR/logs/registrar.log" 2>&1 &
-PIDS+=($!); REGISTRAR_PID=$!
-wait_port "$REGISTRAR_TLS_PORT" "$REGISTRAR_PID" registrar
-log "registrar http://127.0.0.1:$REGISTRAR_PORT https://127.0.0.1:$REGISTRAR_TLS_PORT (pid $REGISTRAR_PID)"
 
 # --- TPM --------------------------------------------------------------------------------------
 ensure_swtpm() {
@@ -250,6 +240,16 @@ if [ "$AVOID_TPM" = 0 ]; then
     sed -i 's/^require_ek_cert = .*/require_ek_cert = False/' "$DIR/conf/tenant.conf"
   fi
 fi
+
+# --- servers ----------------------------------------------------------------------------------
+dotnet "$VERIFIER_DLL" "${SERVER_LOGGING[@]}" >"$DIR/logs/verifier.log" 2>&1 &
+PIDS+=($!); VERIFIER_PID=$!
+wait_port "$VERIFIER_PORT" "$VERIFIER_PID" verifier
+log "verifier  https://127.0.0.1:$VERIFIER_PORT (pid $VERIFIER_PID, database $VERIFIER_DB)"
+dotnet "$REGISTRAR_DLL" "${SERVER_LOGGING[@]}" >"$DIR/logs/registrar.log" 2>&1 &
+PIDS+=($!); REGISTRAR_PID=$!
+wait_port "$REGISTRAR_TLS_PORT" "$REGISTRAR_PID" registrar
+log "registrar http://127.0.0.1:$REGISTRAR_PORT https://127.0.0.1:$REGISTRAR_TLS_PORT (pid $REGISTRAR_PID)"
 
 # --- agent ------------------------------------------------------------------------------------
 AGENT_DIR="$DIR/agent"

@@ -15,7 +15,7 @@ public interface IAgentRemovalListener
 }
 
 /// <summary>Status, list, delete, reactivate and stop of enrolled agents (spec/verifier.md §4.2–4.5).</summary>
-public sealed class AgentRegistry(VerifierDbContext db, VerifierOptions settings, IEnumerable<IAgentRemovalListener> removalListeners)
+public sealed class AgentRegistry(VerifierDbContext db, VerifierOptions settings, IEnumerable<IAgentRemovalListener> removalListeners, TimeProvider time)
 {
     public const string NotFoundMessage = "agent id not found";
 
@@ -145,10 +145,21 @@ public sealed class AgentRegistry(VerifierDbContext db, VerifierOptions settings
     ];
 
     /// <summary>Accepts attestations again after a timeout; the failure counter is left as it is (Keylime).</summary>
-    public async Task<ApiFailure?> ReactivateAsync(string agentId, CancellationToken cancellationToken) =>
-        await ThisVerifiersAgent(agentId).ExecuteUpdateAsync(set => set.SetProperty(a => a.AcceptAttestations, true), cancellationToken) == 0
+    /// <remarks>
+    /// The timeout clock restarts too: the timeout sweep works on <c>last_received_quote</c>, which is
+    /// still older than the threshold here, so without this the next sweep would flag the agent again
+    /// before it could attest. An agent that never comes back is flagged again after quote_interval × 5.
+    /// </remarks>
+    public async Task<ApiFailure?> ReactivateAsync(string agentId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        return await ThisVerifiersAgent(agentId).ExecuteUpdateAsync(
+                set => set.SetProperty(a => a.AcceptAttestations, true)
+                    .SetProperty(a => a.LastReceivedQuote, a => a.LastReceivedQuote > 0 ? now : a.LastReceivedQuote),
+                cancellationToken) == 0
             ? ApiFailure.NotFound(NotFoundMessage)
             : null;
+    }
 
     /// <summary>Marks the agent terminated (operational_state 10); push attestation is not affected (Keylime).</summary>
     public async Task<ApiFailure?> StopAsync(string agentId, CancellationToken cancellationToken) =>

@@ -58,7 +58,6 @@ public sealed class TenantVerbTests(SqliteStack fixture)
     [InlineData("cvstatus")]
     [InlineData("status")]
     [InlineData("regstatus")]
-    [InlineData("delete")]
     [InlineData("regdelete")]
     [InlineData("reactivate")]
     public async Task A_verb_on_an_unknown_uuid_fails_with_one_line_and_a_nonzero_exit(string verb)

@@ -170,6 +170,10 @@ public sealed class Stack : IDisposable
         env["KEYLIME_VERIFIER_DATABASE_URL"] = VerifierDatabase;
         env["KEYLIME_VERIFIER_QUOTE_INTERVAL"] = QuoteInterval.ToString(CultureInfo.InvariantCulture);
         env["KEYLIME_VERIFIER_REGISTRAR_PORT"] = Invariant(RegistrarTlsPort);
+        // Every agent of every test connects from 127.0.0.1 and re-authenticates after each 403:
+        // Keylime's session rate limits (tested by the verifier's own tests) would throttle the suite.
+        env["KEYLIME_VERIFIER_SESSION_CREATE_RATE_LIMIT_PER_IP"] = "100000";
+        env["KEYLIME_VERIFIER_SESSION_CREATE_RATE_LIMIT_PER_AGENT"] = "100000";
         var process = ChildProcess.Start("verifier", KeylimeBinaries.Verifier, ["--Logging:LogLevel:Default=Warning"], env, Directory);
         process.WaitForPort(VerifierPort, TimeSpan.FromSeconds(120));
         return process;

@@ -11,13 +11,17 @@ public static class Verdicts
     }
 
     /// <summary>Waits until the last <paramref name="count"/> completed attestations all passed; returns them.</summary>
-    public static async Task<IReadOnlyList<Verdict>> ConsecutivePassesAsync(Stack stack, Agent agent, int count, TimeSpan timeout)
+    public static Task<IReadOnlyList<Verdict>> ConsecutivePassesAsync(Stack stack, Agent agent, int count, TimeSpan timeout) =>
+        ConsecutivePassesAsync(stack, agent, count, timeout, afterIndex: -1);
+
+    /// <summary>The same, counting only attestations with an index above <paramref name="afterIndex"/>.</summary>
+    public static async Task<IReadOnlyList<Verdict>> ConsecutivePassesAsync(Stack stack, Agent agent, int count, TimeSpan timeout, int afterIndex)
     {
         var deadline = DateTime.UtcNow + timeout;
         IReadOnlyList<Verdict> completed = [];
         while (DateTime.UtcNow < deadline)
         {
-            completed = (await stack.Admin.AllAsync(agent.Uuid)).Where(v => v.Complete).ToList();
+            completed = (await stack.Admin.AllAsync(agent.Uuid)).Where(v => v.Complete && v.Index > afterIndex).ToList();
             if (completed.Count >= count && completed.TakeLast(count).All(v => v.Evaluation == "pass"))
             {
                 return completed.TakeLast(count).ToList();
