@@ -6,7 +6,7 @@ namespace Keylime.Registrar.Tests.Support;
 
 /// <summary>
 /// An agent whose "TPM" lives in software: an ECC P-256 EK in the TCG L-2 template and an RSA-2048
-/// AK in the tpm2_createak/rust-keylime template, plus ActivateCredential done by hand. Used where a
+/// AK in the tpm2_createak/rust-keylime template, plus ActivateCredential in software. Used where a
 /// real TPM would only slow the test down (route matrix, benchmark); the real-TPM tests use swtpm.
 /// </summary>
 public sealed class SoftwareAgent : IDisposable
@@ -43,31 +43,14 @@ public sealed class SoftwareAgent : IDisposable
 
     public string AikTpmBase64 => Convert.ToBase64String(Ak.ToTpm2BBytes());
 
-    /// <summary>TPM2_ActivateCredential in software: recover the credential, checking the integrity HMAC like a TPM.</summary>
+    /// <summary>TPM2_ActivateCredential in software (the core's), checking the integrity HMAC like a TPM.</summary>
     public byte[] ActivateCredential(string blobBase64)
     {
         var blob = CredentialBlob.Parse(Convert.FromBase64String(blobBase64));
-        var point = new TpmReader(blob.EncryptedSecret);
-        var x = point.ReadSized("x").ToArray();
-        var y = point.ReadSized("y").ToArray();
-        using var ephemeral = ECDiffieHellman.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = x, Y = y } });
-        var z = _ek.DeriveRawSecretAgreement(ephemeral.PublicKey);
-        var seed = TpmKdf.KdfE(TpmAlg.Sha256, z, "IDENTITY", x, Ek.X, 256);
-
-        var idObject = new TpmReader(blob.IdObject);
-        var integrity = idObject.ReadSized("integrity").ToArray();
-        var encIdentity = idObject.ReadBytes(idObject.Remaining).ToArray();
-        var hmacKey = TpmKdf.KdfA(TpmAlg.Sha256, seed, "INTEGRITY", [], [], 256);
-        byte[] macInput = [.. encIdentity, .. Ak.Name];
-        var expected = HMACSHA256.HashData(hmacKey, macInput);
-        if (!CryptographicOperations.FixedTimeEquals(expected, integrity))
-        {
-            throw new CryptographicException("TPM_RC_INTEGRITY: the credential is not bound to this AK");
-        }
-
-        var symKey = TpmKdf.KdfA(TpmAlg.Sha256, seed, "STORAGE", Ak.Name, [], 128);
-        var plain = AesCfbDecrypt(symKey, encIdentity);
-        return new TpmReader(plain).ReadSized("credential").ToArray();
+        var failure = CredentialActivation.TryActivate(_ek, Ek, Ak.Name, blob, out var credential);
+        return failure == CredentialActivationFailure.None
+            ? credential
+            : throw new CryptographicException($"TPM2_ActivateCredential refused the credential: {failure}");
     }
 
     /// <summary>An EK certificate for this EK issued by <paramref name="vendor"/> (a stand-in TPM manufacturer CA), as DER.</summary>
@@ -85,26 +68,4 @@ public sealed class SoftwareAgent : IDisposable
         ActivationProof.AuthTag(ActivationProof.KeyFor(ActivateCredential(blobBase64)), agentId);
 
     public void Dispose() => _ek.Dispose();
-
-    private static byte[] AesCfbDecrypt(byte[] key, byte[] cipher)
-    {
-        using var aes = Aes.Create();
-        aes.Key = key;
-        var output = new byte[cipher.Length];
-        var feedback = new byte[16];
-        var stream = new byte[16];
-        for (var offset = 0; offset < cipher.Length; offset += 16)
-        {
-            aes.EncryptEcb(feedback, stream, PaddingMode.None);
-            var n = Math.Min(16, cipher.Length - offset);
-            for (var i = 0; i < n; i++)
-            {
-                output[offset + i] = (byte)(cipher[offset + i] ^ stream[i]);
-            }
-
-            cipher.AsSpan(offset, n).CopyTo(feedback);
-        }
-
-        return output;
-    }
 }
