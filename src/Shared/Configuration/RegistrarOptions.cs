@@ -27,15 +27,7 @@ public sealed record RegistrarOptions
     public int MaxWorkers { get; init; } = 16;
     public bool AutoMigrateDb { get; init; } = true;
 
-    public string DurableAttestationImport { get; init; } = "";
-    public string PersistentStoreUrl { get; init; } = "";
-    public string TransparencyLogUrl { get; init; } = "";
-    public string TimeStampAuthorityUrl { get; init; } = "";
-    public string TimeStampAuthorityCertsPath { get; init; } = "";
-    public string PersistentStoreFormat { get; init; } = "json";
-    public string PersistentStoreEncoding { get; init; } = "";
-    public string TransparencyLogSignAlgo { get; init; } = "sha256";
-    public IReadOnlyList<string> SignedAttributes { get; init; } = ["ek_tpm", "aik_tpm", "ekcert"];
+    public DurableAttestationOptions DurableAttestation { get; init; } = new() { SignedAttributes = ["ek_tpm", "aik_tpm", "ekcert"] };
 
     /// <summary><c>default</c> (= ek_cert_or_iak_idevid), <c>ek_cert_or_iak_idevid</c>, <c>ek_cert</c> or <c>iak_idevid</c>.</summary>
     public string TpmIdentity { get; init; } = "default";
@@ -83,15 +75,7 @@ public sealed record RegistrarOptions
             DatabaseMaxOverflow = overflow,
             MaxWorkers = s.Int("max_workers", d.MaxWorkers, 0),
             AutoMigrateDb = s.Bool("auto_migrate_db", d.AutoMigrateDb),
-            DurableAttestationImport = s.String("durable_attestation_import", d.DurableAttestationImport),
-            PersistentStoreUrl = s.String("persistent_store_url", d.PersistentStoreUrl),
-            TransparencyLogUrl = s.String("transparency_log_url", d.TransparencyLogUrl),
-            TimeStampAuthorityUrl = s.String("time_stamp_authority_url", d.TimeStampAuthorityUrl),
-            TimeStampAuthorityCertsPath = s.String("time_stamp_authority_certs_path", d.TimeStampAuthorityCertsPath),
-            PersistentStoreFormat = s.String("persistent_store_format", d.PersistentStoreFormat),
-            PersistentStoreEncoding = s.String("persistent_store_encoding", d.PersistentStoreEncoding),
-            TransparencyLogSignAlgo = s.String("transparency_log_sign_algo", d.TransparencyLogSignAlgo),
-            SignedAttributes = s.List("signed_attributes", d.SignedAttributes),
+            DurableAttestation = DurableAttestationOptions.Read(s, d.DurableAttestation),
             TpmIdentity = s.Choice("tpm_identity", d.TpmIdentity, "default", "ek_cert_or_iak_idevid", "ek_cert", "iak_idevid"),
             MalformedCertAction = s.Choice("malformed_cert_action", d.MalformedCertAction, "warn", "reject", "ignore"),
             MaxUploadSize = s.Long("max_upload_size", d.MaxUploadSize, 1),

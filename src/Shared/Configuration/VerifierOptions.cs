@@ -76,15 +76,7 @@ public sealed record VerifierOptions
     public bool RequireAllowListSignatures { get; init; }
 
     // Durable attestation (not wired into the push path)
-    public string DurableAttestationImport { get; init; } = "";
-    public string PersistentStoreUrl { get; init; } = "";
-    public string TransparencyLogUrl { get; init; } = "";
-    public string TimeStampAuthorityUrl { get; init; } = "";
-    public string TimeStampAuthorityCertsPath { get; init; } = "";
-    public string PersistentStoreFormat { get; init; } = "json";
-    public string PersistentStoreEncoding { get; init; } = "";
-    public string TransparencyLogSignAlgo { get; init; } = "sha256";
-    public IReadOnlyList<string> SignedAttributes { get; init; } = [];
+    public DurableAttestationOptions DurableAttestation { get; init; } = new();
 
     // Push mode (spec/verifier.md §6, §7)
     public int ChallengeLifetime { get; init; } = 1800;
@@ -162,15 +154,7 @@ public sealed record VerifierOptions
             SeverityPolicy = ReadSeverityPolicy(s),
             IgnoreTomtouErrors = s.Bool("ignore_tomtou_errors", d.IgnoreTomtouErrors),
             RequireAllowListSignatures = s.Bool("require_allow_list_signatures", d.RequireAllowListSignatures),
-            DurableAttestationImport = s.String("durable_attestation_import", d.DurableAttestationImport),
-            PersistentStoreUrl = s.String("persistent_store_url", d.PersistentStoreUrl),
-            TransparencyLogUrl = s.String("transparency_log_url", d.TransparencyLogUrl),
-            TimeStampAuthorityUrl = s.String("time_stamp_authority_url", d.TimeStampAuthorityUrl),
-            TimeStampAuthorityCertsPath = s.String("time_stamp_authority_certs_path", d.TimeStampAuthorityCertsPath),
-            PersistentStoreFormat = s.String("persistent_store_format", d.PersistentStoreFormat),
-            PersistentStoreEncoding = s.String("persistent_store_encoding", d.PersistentStoreEncoding),
-            TransparencyLogSignAlgo = s.String("transparency_log_sign_algo", d.TransparencyLogSignAlgo),
-            SignedAttributes = s.List("signed_attributes", d.SignedAttributes),
+            DurableAttestation = DurableAttestationOptions.Read(s, d.DurableAttestation),
             KeylimeDir = config.KeylimeDir,
             ConfigFiles = config.Files,
         };

@@ -66,10 +66,10 @@ public sealed class KeylimeFixtureFileTests : IDisposable
         Assert.Equal("sqlite", o.DatabaseUrl);
         Assert.Equal(16, o.MaxWorkers);
         Assert.True(o.AutoMigrateDb);
-        Assert.Equal(["ek_tpm", "aik_tpm", "ekcert"], o.SignedAttributes);
+        Assert.Equal(["ek_tpm", "aik_tpm", "ekcert"], o.DurableAttestation.SignedAttributes);
         Assert.Equal("default", o.TpmIdentity);
         Assert.Equal("warn", o.MalformedCertAction);
-        Assert.Equal("json", o.PersistentStoreFormat);
+        Assert.Equal("json", o.DurableAttestation.PersistentStoreFormat);
         Assert.Equal(104857600, o.MaxUploadSize);
     }
 
