@@ -21,7 +21,10 @@ public static class AgentCommands
         await EnrollAsync(ctx, body, ct);
     }
 
-    /// <summary><c>-c update</c>: Keylime's delete-then-add with the same body.</summary>
+    /// <summary>
+    /// <c>-c update</c>: Keylime's delete-then-add with the same body. Like <c>delete</c>, an agent the
+    /// verifier does not know fails before anything is enrolled (<c>add</c> enrolls a new one).
+    /// </summary>
     public static async Task UpdateAsync(TenantContext ctx, CancellationToken ct)
     {
         var body = await PrepareEnrollmentAsync(ctx, ct);
@@ -133,21 +136,19 @@ public static class AgentCommands
     }
 
     /// <summary>
-    /// <c>-c delete</c>: unless <c>-nvc</c>, look the agent up first (absent = done) and delete it at the
-    /// verifier it is recorded at; 202 means "deleting", polled until gone.
+    /// <c>-c delete</c>: unless <c>-nvc</c>, look the agent up first and delete it at the verifier it is
+    /// recorded at; 202 means "deleting", polled until gone. An agent the verifier does not know is a
+    /// failure (exit 1), where Keylime's tenant logs "is deleted" and exits 0: a mistyped uuid must not
+    /// look like a successful removal to a script.
     /// </summary>
     public static async Task DeleteAsync(TenantContext ctx, CancellationToken ct)
     {
+        var seen = false;
         if (ctx.Arguments.VerifierCheck)
         {
-            var status = await AgentStatus.GetAsync(ctx, notFoundFails: false, ct);
-            if (status.Status == 404)
-            {
-                ctx.Output.Info($"The {ctx.AgentDisplay} is deleted from {ctx.Verifier.Server.Display}");
-                return;
-            }
-
+            var status = await AgentStatus.GetAsync(ctx, notFoundFails: true, ct);
             ctx.UseVerifier(AgentStatus.RecordedVerifier(ctx, status));
+            seen = true;
         }
 
         var verifier = ctx.Verifier;
@@ -161,9 +162,12 @@ public static class AgentCommands
                 var (_, tries) = await PollAsync(ctx, wantPresent: false, ct);
                 ctx.Output.Info($"{ctx.AgentDisplay} was deleted from {verifier.Server.Display} after {tries} tries");
                 break;
-            case 404:
+            case 404 when seen:
+                // Deleted by another caller between the lookup and the DELETE: the end state is reached.
                 ctx.Output.Info($"Agent {ctx.AgentId} is already absent from the CV");
                 break;
+            case 404:
+                throw AgentStatus.Unknown(ctx, verifier.Server);
             case 503:
                 throw new TenantException($"Cannot connect to {verifier.Server.Display} to delete {ctx.AgentDisplay}. Connection refused.");
             case 504:
@@ -185,6 +189,11 @@ public static class AgentCommands
 
         var verifier = ctx.Verifier;
         var response = await verifier.SendVersionedAsync(HttpMethod.Put, $"/agents/{ctx.AgentId}/reactivate", [], ct);
+        if (response.Status == 404)
+        {
+            throw AgentStatus.Unknown(ctx, verifier.Server);
+        }
+
         if (response.Status != 200)
         {
             throw new TenantException(

@@ -37,7 +37,7 @@ public static class AgentStatus
             case 404 when !notFoundFails:
                 return response;
             case 404:
-                throw new TenantException($"{ctx.AgentDisplay} does not exist on {verifier.Server.Display}.");
+                throw Unknown(ctx, verifier.Server);
             case 503:
                 throw new TenantException($"Cannot connect to {verifier.Server.Display}. Connection refused.");
             case 504:
@@ -47,6 +47,10 @@ public static class AgentStatus
                     $"Status command response: {response.Status}. Unexpected response from {verifier.Server.Display} while checking status for {ctx.AgentDisplay}: {response.Detail}");
         }
     }
+
+    /// <summary>The failure for an agent the verifier does not know (status, delete, update, reactivate).</summary>
+    public static TenantException Unknown(TenantContext ctx, KeylimeServer verifier) =>
+        new($"{ctx.AgentDisplay} does not exist on {verifier.Display}.");
 
     /// <summary>The printed form: <c>{uuid: results}</c> with the operational state handled per mode.</summary>
     public static JsonObject Shape(TenantContext ctx, ServerResponse response)

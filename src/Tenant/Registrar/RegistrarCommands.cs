@@ -73,11 +73,19 @@ public static class RegistrarCommands
         ctx.Output.Json(response.Results);
     }
 
-    /// <summary><c>-c regdelete</c>: deletes the registration; anything but 200 is a failure.</summary>
+    /// <summary>
+    /// <c>-c regdelete</c>: deletes the registration; anything but 200 is a failure, and an agent the
+    /// registrar does not know says so (Keylime's tenant only warns and exits 0).
+    /// </summary>
     public static async Task RegDeleteAsync(TenantContext ctx, CancellationToken ct)
     {
         var client = ctx.Registrar;
         var response = await client.SendVersionedAsync(HttpMethod.Delete, $"/agents/{ctx.AgentId}", [], ct);
+        if (response.Status == 404)
+        {
+            throw new TenantException($"{ctx.AgentDisplay} does not exist on {client.Server.Display}: nothing deleted.");
+        }
+
         if (response.Status != 200)
         {
             throw Unexpected(client.Server, $"deleting {ctx.AgentDisplay}", response);

@@ -60,6 +60,7 @@ public sealed class TenantVerbTests(SqliteStack fixture)
     [InlineData("regstatus")]
     [InlineData("regdelete")]
     [InlineData("reactivate")]
+    [InlineData("delete")]
     public async Task A_verb_on_an_unknown_uuid_fails_with_one_line_and_a_nonzero_exit(string verb)
     {
         var unknown = Guid.NewGuid().ToString();

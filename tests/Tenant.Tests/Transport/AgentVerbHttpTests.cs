@@ -194,18 +194,6 @@ public class AgentVerbHttpTests(StandInPair pair) : StandInTests(pair)
     }
 
     [Fact]
-    public async Task Deleting_an_absent_agent_succeeds_without_a_delete_request()
-    {
-        VerifierInPushMode();
-        Verifier.Replay(VerifierCapture(14));
-
-        var result = await RunAsync("-c", "delete", "-u", AgentId);
-
-        Assert.Equal(0, result.ExitCode);
-        Assert.DoesNotContain(Verifier.Received, r => r.Method == "DELETE");
-    }
-
-    [Fact]
     public async Task Delete_refused_by_the_verifier_fails_with_its_detail()
     {
         VerifierInPushMode();
