@@ -11,10 +11,19 @@ namespace Keylime.Verifier.Monitoring;
 /// is a periodic, idempotent database sweep on <c>last_received_quote</c>: it survives restarts, needs
 /// no re-arming, and with several verifier instances on one database each agent is flagged by exactly
 /// one of them (the conditional UPDATE succeeds once).
+/// <para>
+/// Grace after a start: an instance flags nothing until it has itself been running for the threshold.
+/// Agents cannot attest while no verifier is up, so silence that began during a down time is not
+/// theirs; once the instance has been up for quote_interval × 5 every agent has had a full window to
+/// reach it, and the same database rule applies again.
+/// </para>
 /// </summary>
 public sealed class TimeoutMonitor(IServiceScopeFactory scopes, AttestationTiming timing, TimeProvider time, ILogger<TimeoutMonitor> logger)
     : BackgroundService
 {
+    // A singleton created when the host starts its hosted services: this instance's start.
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
     /// <summary>How often the sweep runs: a fifth of the threshold, between 1 s and 30 s.</summary>
     public TimeSpan Period => TimeSpan.FromSeconds(Math.Clamp(timing.TimeoutThreshold.TotalSeconds / 5, 1, 30));
 
@@ -35,16 +44,17 @@ public sealed class TimeoutMonitor(IServiceScopeFactory scopes, AttestationTimin
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Flags every silent agent; returns the ids this call flagged.</summary>
+    /// <summary>Flags every silent agent (none during the start-up grace); returns the ids this call flagged.</summary>
     public async Task<IReadOnlyList<string>> SweepAsync(CancellationToken cancellationToken)
     {
-        if (timing.TimeoutThreshold <= TimeSpan.Zero)
+        var now = time.GetUtcNow();
+        if (timing.TimeoutThreshold <= TimeSpan.Zero || now - _startedAt < timing.TimeoutThreshold)
         {
             return [];
         }
 
         var threshold = (long)Math.Ceiling(timing.TimeoutThreshold.TotalSeconds);
-        var cutoff = time.GetUtcNow().ToUnixTimeSeconds() - threshold;
+        var cutoff = now.ToUnixTimeSeconds() - threshold;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
         var candidates = await db.Agents.AsNoTracking()
