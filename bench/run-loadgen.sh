@@ -31,63 +31,28 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$(( 20000 + RANDOM % 30000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  log "no free port found"; return 1
-}
-
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+# free_port, pg_start, pg_stop: the throwaway PostgreSQL cluster shared with scripts/test.sh.
+# shellcheck source=../scripts/lib/postgres.sh
+. scripts/lib/postgres.sh
 
 WORK=$(mktemp -d -t keylime-loadgen.XXXXXX)
 [ -n "$VERIFIER_LOG" ] || VERIFIER_LOG="$WORK/verifier.log"
 VERIFIER_PID=""
-PG_PID=""
 cleanup() {
   if [ -n "$VERIFIER_PID" ] && kill -0 "$VERIFIER_PID" 2>/dev/null; then
     kill -TERM "$VERIFIER_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$VERIFIER_PID" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$VERIFIER_PID" 2>/dev/null || true
   fi
-  local pid="$PG_PID"
-  [ -f "$WORK/pg/data/postmaster.pid" ] && pid=$(head -n 1 "$WORK/pg/data/postmaster.pid")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  [ -n "$PG_PID" ] && wait "$PG_PID" 2>/dev/null || true
+  pg_stop "$WORK/pg"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 start_postgres() {
-  local bin port runas=()
-  bin=$(pg_bin)
-  [ -n "$bin" ] || { log "PostgreSQL is not installed (scripts/test.sh installs it)"; return 1; }
-  mkdir -p "$WORK/pg"
-  chmod 755 "$WORK" "$WORK/pg"
-  if [ "$(id -u)" = 0 ]; then
-    chown postgres: "$WORK/pg"   # PostgreSQL refuses to run as root
-    runas=(runuser -u postgres --)
-  fi
-  "${runas[@]}" "$bin/initdb" -D "$WORK/pg/data" -A trust -U keylime >/dev/null
-  port=$(free_port)
-  # Durability off, as in scripts/test.sh: the cluster is thrown away after the run.
-  "${runas[@]}" "$bin/postgres" -D "$WORK/pg/data" -h 127.0.0.1 -p "$port" -k "$WORK/pg" \
-    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
-    >"$WORK/pg/postgres.log" 2>&1 &
-  PG_PID=$!
-  for _ in $(seq 1 100); do
-    "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q && break
-    kill -0 "$PG_PID" 2>/dev/null || { cat "$WORK/pg/postgres.log" >&2; log "PostgreSQL did not start"; return 1; }
-    sleep 0.2
-  done
-  DATABASE_URL="postgresql://keylime:keylime@127.0.0.1:$port/postgres"
-  log "PostgreSQL on 127.0.0.1:$port (pid $PG_PID)"
+  chmod 755 "$WORK"   # the postgres user (when run as root) must reach $WORK/pg
+  pg_start "$WORK/pg"
+  DATABASE_URL="$PG_URL"
 }
 
 log "building the verifier and the load generator (Release)"
