@@ -119,6 +119,18 @@ public sealed class ChildProcess : IDisposable
         throw new TimeoutException($"{Name} did not listen on 127.0.0.1:{port} within {timeout}:\n{Log}");
     }
 
+    /// <summary>Waits for the process to end by itself (e.g. a refused start-up) and returns its exit code.</summary>
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"{Name} was still running after {timeout}:\n{Log}");
+        }
+
+        _process.WaitForExit(); // lets the output readers finish, so Log is complete
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: the process dies without any clean-up, as in a crash.</summary>
     public void Kill()
     {

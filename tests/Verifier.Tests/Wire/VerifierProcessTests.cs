@@ -12,6 +12,9 @@ public sealed class VerifierProcessTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
+    private static ChildProcess StartVerifier(TestDatabase database, IDictionary<string, string> environment) =>
+        ChildProcess.Start("verifier", KeylimeBinaries.Verifier, [], environment, database.KeylimeDir);
+
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
@@ -19,8 +22,8 @@ public sealed class VerifierProcessTests
     {
         await using var database = await TestDatabase.CreateAsync(provider);
         var port = FreePort.Next();
-        await using var verifier = VerifierProcess.Start(VerifierServer.Environment(database, port));
-        await verifier.WaitListeningAsync(port, StartTimeout);
+        using var verifier = StartVerifier(database, VerifierServer.Environment(database, port));
+        verifier.WaitForPort(port, StartTimeout);
         foreach (var file in new[] { "cacert.crt", "server-cert.crt", "server-private.pem", "client-cert.crt", "client-private.pem" })
         {
             Assert.True(File.Exists(Path.Combine(database.KeylimeDir, "cv_ca", file)), file);
@@ -50,12 +53,12 @@ public sealed class VerifierProcessTests
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
         var env = VerifierServer.Environment(database, FreePort.Next(), new Dictionary<string, string> { ["KEYLIME_VERIFIER_MODE"] = mode });
-        await using var verifier = VerifierProcess.Start(env);
+        using var verifier = StartVerifier(database, env);
 
-        var exitCode = await verifier.WaitForExitAsync(StartTimeout);
+        var exitCode = verifier.WaitForExit(StartTimeout);
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("mode = 'pull' is not supported", verifier.Output, StringComparison.Ordinal);
+        Assert.Contains("mode = 'pull' is not supported", verifier.Log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,9 +66,9 @@ public sealed class VerifierProcessTests
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
         var env = VerifierServer.Environment(database, FreePort.Next(), new Dictionary<string, string> { ["KEYLIME_VERIFIER_QUOTE_INTERVAL"] = "often" });
-        await using var verifier = VerifierProcess.Start(env);
+        using var verifier = StartVerifier(database, env);
 
-        Assert.NotEqual(0, await verifier.WaitForExitAsync(StartTimeout));
-        Assert.Contains("quote_interval", verifier.Output, StringComparison.Ordinal);
+        Assert.NotEqual(0, verifier.WaitForExit(StartTimeout));
+        Assert.Contains("quote_interval", verifier.Log, StringComparison.Ordinal);
     }
 }
