@@ -40,10 +40,7 @@ public sealed class ActivationService(RegistrarDbContext db, AgentLocks locks, I
 
     private async Task<ActivationOutcome> ActivateLockedAsync(string agentId, string authTag, CancellationToken cancellationToken)
     {
-        var key = await db.Agents.AsNoTracking()
-            .Where(a => a.AgentId == agentId)
-            .Select(a => new { a.Key })
-            .FirstOrDefaultAsync(cancellationToken);
+        var key = await RegistrarQueries.KeyAsync(db, agentId, cancellationToken);
         if (key is null)
         {
             return ActivationOutcome.NotFound;
@@ -52,11 +49,10 @@ public sealed class ActivationService(RegistrarDbContext db, AgentLocks locks, I
         if (key.Key is not null && ActivationProof.Verify(key.Key, agentId, authTag))
         {
             // Re-activating an already active record with the right tag is also a success; the key stays.
-            await db.Agents.Where(a => a.AgentId == agentId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Active, true), cancellationToken);
-            return ActivationOutcome.Activated;
+            return await RegistrarQueries.ActivateAsync(db, agentId, cancellationToken) ? ActivationOutcome.Activated : ActivationOutcome.NotFound;
         }
 
-        await db.Agents.Where(a => a.AgentId == agentId).ExecuteDeleteAsync(cancellationToken);
+        await RegistrarQueries.DeleteAsync(db, agentId, cancellationToken);
         logger.LogWarning("Agent {AgentId} sent a wrong auth_tag; its registration was deleted", agentId);
         return ActivationOutcome.WrongTagDeleted;
     }

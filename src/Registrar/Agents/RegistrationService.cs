@@ -33,7 +33,7 @@ public sealed class RegistrationService(RegistrarDbContext db, AgentLocks locks,
 
     private async Task<RegistrationOutcome> RegisterLockedAsync(string agentId, RegistrationRequest request, CancellationToken cancellationToken)
     {
-        var stored = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.AgentId == agentId, cancellationToken);
+        var stored = await RegistrarQueries.FindAsync(db, agentId, cancellationToken);
 
         // Identity first: a changed EK/AK is 403 even when other fields are also bad (spec §12.12).
         if (stored is not null && RegistrationChecks.ChangesIdentity(request, stored))
@@ -106,13 +106,17 @@ public sealed class RegistrationService(RegistrarDbContext db, AgentLocks locks,
     {
         if (isNew)
         {
-            db.Agents.Add(record);
-        }
-        else
-        {
-            db.Agents.Update(record);
+            // The common case, one statement: a first registration.
+            if (await RegistrarQueries.InsertAsync(db, record, cancellationToken))
+            {
+                return true;
+            }
+
+            logger.LogWarning("Registration of agent {AgentId} lost a race in the database", record.AgentId);
+            return false;
         }
 
+        db.Agents.Update(record);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

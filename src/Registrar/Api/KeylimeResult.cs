@@ -36,7 +36,12 @@ public sealed class KeylimeResult<T> : IResult, IStatusCodeHttpResult, IValueHtt
         response.StatusCode = StatusCode;
         ReasonPhrase.TrySet(httpContext, Value.Status);
         response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(response.Body, Value, _typeInfo, httpContext.RequestAborted);
+
+        // Serialized up front: the answers are small, and a known length spares the chunked framing
+        // and the stream adapter of an asynchronous serializer.
+        var body = JsonSerializer.SerializeToUtf8Bytes(Value, _typeInfo);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, httpContext.RequestAborted);
     }
 
 #pragma warning disable CA1000 // required shape of IEndpointMetadataProvider

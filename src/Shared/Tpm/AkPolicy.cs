@@ -60,16 +60,8 @@ public static class AkPolicy
             return Fail(AkPolicyFailure.UnsupportedScheme, $"AK signing scheme {ak.Scheme} is not supported");
         }
 
-        try
-        {
-            using var key = ak.ToAsymmetricAlgorithm();
-        }
-        catch (TpmFormatException e)
-        {
-            return Fail(AkPolicyFailure.InvalidKey, e.Message);
-        }
-
-        return AkPolicyResult.Allowed;
+        // Checked arithmetically rather than by importing the key (see TpmPublic.PublicKeyProblem).
+        return ak.PublicKeyProblem() is { } problem ? Fail(AkPolicyFailure.InvalidKey, problem) : AkPolicyResult.Allowed;
     }
 
     private static AkPolicyResult? FirstMissing(TpmObjectAttributes a)

@@ -95,6 +95,29 @@ public sealed class DatabaseRoundTripTests : IDisposable
     }
 
     [Fact]
+    public async Task Sqlite_connection_settings_hold_on_every_pooled_open()
+    {
+        await using var services = Services(DatabaseUrl.Parse("sqlite", _dir, "pooled.sqlite"));
+        await KeylimeDatabase.MigrateAsync<WidgetDbContext>(services, autoMigrate: true);
+
+        // The pragmas are sent once per native connection; every later logical open must still see them.
+        for (var open = 0; open < 5; open++)
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<WidgetDbContext>();
+            await db.Database.OpenConnectionAsync();
+            var synchronous = await db.Database.SqlQueryRaw<long>("PRAGMA synchronous").ToListAsync();
+            var busyTimeout = await db.Database.SqlQueryRaw<long>("PRAGMA busy_timeout").ToListAsync();
+            var foreignKeys = await db.Database.SqlQueryRaw<long>("PRAGMA foreign_keys").ToListAsync();
+            await db.Database.CloseConnectionAsync();
+
+            Assert.Equal(1, synchronous.Single()); // NORMAL
+            Assert.Equal(DatabaseTarget.SqliteBusyTimeoutSeconds * 1000, busyTimeout.Single());
+            Assert.Equal(1, foreignKeys.Single());
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_sqlite_writers_never_fail_with_database_is_locked()
     {
         await using var services = Services(DatabaseUrl.Parse("sqlite", _dir, "busy.sqlite"));
