@@ -1,5 +1,8 @@
 using Keylime.RegistrarLoad;
 
+// Linux only: CPU figures come from /proc, the RSA simulated TPM from the system's OpenSSL.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 RegistrarLoadOptions options;
 try
 {

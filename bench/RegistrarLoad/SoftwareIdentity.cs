@@ -12,6 +12,8 @@ namespace Keylime.RegistrarLoad;
 /// </summary>
 public sealed class SoftwareIdentity : IDisposable
 {
+    private static readonly byte[] IdentityLabel = "IDENTITY\0"u8.ToArray();
+
     private readonly AsymmetricAlgorithm _ekPrivate;
 
     public SoftwareIdentity(KeyKind ek, KeyKind ak)
@@ -36,7 +38,18 @@ public sealed class SoftwareIdentity : IDisposable
     public string AuthTag(string blobBase64, string agentId)
     {
         var blob = CredentialBlob.Parse(Convert.FromBase64String(blobBase64));
-        var failure = CredentialActivation.TryActivate(_ekPrivate, Ek, AkName, blob, out var credential);
+        CredentialActivationFailure failure;
+        byte[] credential = [];
+        if (_ekPrivate is RSAOpenSsl rsa)
+        {
+            var seed = OpenSslOaep.Decrypt(rsa, IdentityLabel, blob.EncryptedSecret);
+            failure = seed is null ? CredentialActivationFailure.Secret : CredentialActivation.TryUnwrap(Ek, AkName, blob, seed, out credential);
+        }
+        else
+        {
+            failure = CredentialActivation.TryActivate(_ekPrivate, Ek, AkName, blob, out credential);
+        }
+
         if (failure != CredentialActivationFailure.None)
         {
             throw new CryptographicException($"ActivateCredential refused the registrar's blob: {failure}");
@@ -49,7 +62,7 @@ public sealed class SoftwareIdentity : IDisposable
 
     private static (AsymmetricAlgorithm, TpmPublic) RsaEk()
     {
-        var rsa = RSA.Create(2048);
+        var rsa = new RSAOpenSsl(2048);
         return (rsa, new TpmPublic
         {
             Type = TpmAlg.Rsa, NameAlg = TpmAlg.Sha256, Attributes = TpmTemplates.EkLowRangeAttributes, AuthPolicy = TpmTemplates.PolicyASha256,

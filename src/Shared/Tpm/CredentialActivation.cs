@@ -33,13 +33,30 @@ public static class CredentialActivation
         AsymmetricAlgorithm ekPrivateKey, TpmPublic ek, ReadOnlySpan<byte> akName, CredentialBlob blob, out byte[] credential)
     {
         credential = [];
-        var nameAlg = ek.NameAlg;
         var seed = RecoverSeed(ekPrivateKey, ek, blob.EncryptedSecret);
         if (seed is null)
         {
             return CredentialActivationFailure.Secret;
         }
 
+        try
+        {
+            return TryUnwrap(ek, akName, blob, seed, out credential);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+    }
+
+    /// <summary>
+    /// The second half of ActivateCredential, for a caller that recovered the seed itself (another
+    /// RSA-OAEP implementation, a key held elsewhere): integrity HMAC, then AES-CFB decryption.
+    /// </summary>
+    public static CredentialActivationFailure TryUnwrap(TpmPublic ek, ReadOnlySpan<byte> akName, CredentialBlob blob, byte[] seed, out byte[] credential)
+    {
+        credential = [];
+        var nameAlg = ek.NameAlg;
         try
         {
             var idObject = new TpmReader(blob.IdObject);
@@ -61,10 +78,6 @@ public static class CredentialActivation
         catch (TpmFormatException)
         {
             return CredentialActivationFailure.Structure;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seed);
         }
     }
 
