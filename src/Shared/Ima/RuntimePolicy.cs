@@ -4,15 +4,15 @@ using System.Text.RegularExpressions;
 namespace Keylime.Shared.Ima;
 
 /// <summary>
-/// A runtime policy compiled for evaluation: frozen lookup tables (queried with spans, so checking
-/// an entry allocates nothing), the combined exclude regex and the parsed verification keys.
+/// A runtime policy compiled for evaluation: lookup tables queried with spans (checking an entry
+/// allocates nothing), the combined exclude regex and the parsed verification keys.
 /// Build once per stored policy and reuse across attestations; it is immutable and thread-safe.
 /// </summary>
 public sealed class RuntimePolicy
 {
-    private readonly FrozenDictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> _digests;
-    private readonly FrozenDictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> _keyrings;
-    private readonly FrozenDictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> _imaBuf;
+    private readonly Dictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> _digests;
+    private readonly Dictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> _keyrings;
+    private readonly Dictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> _imaBuf;
     private readonly FrozenSet<string> _ignoredKeyrings;
 
     private RuntimePolicy(RuntimePolicyDocument document, ImaHashAlgorithm logHashAlg, Regex? excludes, ImaKeyring? keys)
@@ -125,8 +125,13 @@ public sealed class RuntimePolicy
         }
     }
 
-    private static FrozenDictionary<string, string[]> Freeze(Dictionary<string, List<string>> map) =>
-        map.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+    /// <summary>
+    /// A plain dictionary, never written after construction (so safe to share across threads).
+    /// Not a FrozenDictionary: for large policies of similar paths its substring-based hashing
+    /// measured ~2.5× slower per lookup (the lookup is a large part of the per-entry cost).
+    /// </summary>
+    private static Dictionary<string, string[]> Freeze(Dictionary<string, List<string>> map) =>
+        map.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
 }
 
 /// <summary>Either a compiled policy or the reason it could not be compiled.</summary>

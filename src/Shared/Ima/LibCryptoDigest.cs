@@ -1,0 +1,142 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace Keylime.Shared.Ima;
+
+/// <summary>
+/// SHA-1/SHA-2 through libcrypto's low-level <c>SHAxxx_Init/Update/Final</c> with the context on
+/// the stack: no EVP fetch, no heap context, no error-queue work per call (see
+/// <see cref="ImaDigester"/> for the measured why). These functions are deprecated in OpenSSL 3
+/// in favour of EVP but still exported by <c>libcrypto.so.3</c> and <c>.so.1.1</c>; they bypass
+/// providers, which is acceptable here because the algorithms are fixed by the IMA/TPM formats,
+/// not chosen by policy. Only used on Linux (where .NET itself uses OpenSSL), after a known-answer
+/// self-test against the managed API; anything missing or different means the managed path.
+/// </summary>
+internal sealed unsafe class LibCryptoDigest : ImaDigester
+{
+    /// <summary>Larger inputs take the normal GC transition so a long native call never delays a GC.</summary>
+    private const int SuppressTransitionLimit = 16 * 1024;
+
+    /// <summary>At least sizeof(SHA512_CTX) (216 bytes), the largest of the four contexts.</summary>
+    private const int ContextWords = 32;
+
+    private static readonly LibCryptoDigest?[] Available = Probe();
+
+    private readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong*, int> _init;
+    private readonly nint _update;
+    private readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<byte*, ulong*, int> _final;
+
+    private LibCryptoDigest(ImaHashAlgorithm algorithm, nint init, nint update, nint final)
+        : base(algorithm)
+    {
+        _init = (delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong*, int>)init;
+        _update = update;
+        _final = (delegate* unmanaged[Cdecl, SuppressGCTransition]<byte*, ulong*, int>)final;
+    }
+
+    /// <summary>The shared (stateless, thread-safe) instance, or null when libcrypto cannot be used.</summary>
+    public static LibCryptoDigest? TryCreate(ImaHashAlgorithm algorithm) => Available[(int)algorithm];
+
+    [SkipLocalsInit]
+    public override void Hash(ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Size, nameof(destination));
+        var ctx = stackalloc ulong[ContextWords];
+        fixed (byte* input = data)
+        fixed (byte* output = destination)
+        {
+            Check(_init(ctx) & Update(ctx, input, data.Length) & _final(output, ctx));
+        }
+    }
+
+    [SkipLocalsInit]
+    public override void Extend(Span<byte> pcr, ReadOnlySpan<byte> digest)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(pcr.Length, Size, nameof(pcr));
+        var ctx = stackalloc ulong[ContextWords];
+        fixed (byte* running = pcr)
+        fixed (byte* input = digest)
+        {
+            // Final overwrites pcr only after both updates consumed it.
+            Check(_init(ctx) & Update(ctx, running, pcr.Length) & Update(ctx, input, digest.Length) & _final(running, ctx));
+        }
+    }
+
+    private int Update(ulong* ctx, byte* data, int length) =>
+        length <= SuppressTransitionLimit
+            ? ((delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong*, byte*, nuint, int>)_update)(ctx, data, (nuint)length)
+            : ((delegate* unmanaged[Cdecl]<ulong*, byte*, nuint, int>)_update)(ctx, data, (nuint)length);
+
+    private static void Check(int allSucceeded)
+    {
+        if (allSucceeded != 1)
+        {
+            throw new CryptographicException("libcrypto digest call failed");
+        }
+    }
+
+    private static LibCryptoDigest?[] Probe()
+    {
+        var found = new LibCryptoDigest?[4];
+        if (!OperatingSystem.IsLinux() || !TryLoad(out var library))
+        {
+            return found;
+        }
+
+        foreach (var (algorithm, prefix) in new[]
+                 {
+                     (ImaHashAlgorithm.Sha1, "SHA1"), (ImaHashAlgorithm.Sha256, "SHA256"),
+                     (ImaHashAlgorithm.Sha384, "SHA384"), (ImaHashAlgorithm.Sha512, "SHA512"),
+                 })
+        {
+            if (NativeLibrary.TryGetExport(library, prefix + "_Init", out var init)
+                && NativeLibrary.TryGetExport(library, prefix + "_Update", out var update)
+                && NativeLibrary.TryGetExport(library, prefix + "_Final", out var final))
+            {
+                var candidate = new LibCryptoDigest(algorithm, init, update, final);
+                found[(int)algorithm] = SelfTestPasses(candidate) ? candidate : null;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The versioned names only: an unversioned libcrypto may be a different build (or, on some systems, a stub).</summary>
+    private static bool TryLoad(out nint library) =>
+        NativeLibrary.TryLoad("libcrypto.so.3", out library) || NativeLibrary.TryLoad("libcrypto.so.1.1", out library);
+
+    /// <summary>Known answers across block boundaries, against the managed API.</summary>
+    private static bool SelfTestPasses(LibCryptoDigest candidate)
+    {
+        try
+        {
+            using var reference = CreateManaged(candidate.Algorithm);
+            var data = new byte[300];
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = (byte)((i * 31) + 7);
+            }
+
+            Span<byte> expected = stackalloc byte[candidate.Size];
+            Span<byte> actual = stackalloc byte[candidate.Size];
+            foreach (var length in (int[])[0, 1, 55, 56, 63, 64, 65, 100, 111, 112, 127, 128, 129, 300])
+            {
+                reference.Hash(data.AsSpan(0, length), expected);
+                candidate.Hash(data.AsSpan(0, length), actual);
+                if (!actual.SequenceEqual(expected))
+                {
+                    return false;
+                }
+            }
+
+            reference.Extend(expected, data.AsSpan(0, 40));
+            candidate.Extend(actual, data.AsSpan(0, 40));
+            return actual.SequenceEqual(expected);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            return false;
+        }
+    }
+}
