@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Keylime.Shared.Ima;
 
 namespace Keylime.Shared.MeasuredBoot;
 
@@ -69,7 +70,8 @@ public sealed class EventLogReplay
     private static byte[]?[] ReplayBank(EventLog log, ushort alg, (HashAlgorithmName Name, int Size) hash, byte pcr0Locality)
     {
         var pcrs = new byte[]?[PcrCount];
-        using var hasher = IncrementalHash.CreateHash(hash.Name);
+        ImaHashAlgorithms.TryFromTpmAlgorithmId(alg, out var algorithm); // HashFor(alg) succeeded: one of the four
+        using var hasher = ImaDigester.Create(algorithm);
         foreach (var e in log.Events)
         {
             if (e.EventType == TcgEventTypes.NoAction || e.PcrIndex >= PcrCount || e.DigestOf(alg) is not { } digest)
@@ -87,9 +89,7 @@ public sealed class EventLogReplay
                 }
             }
 
-            hasher.AppendData(pcr);
-            hasher.AppendData(digest);
-            hasher.GetHashAndReset(pcr);
+            hasher.Extend(pcr, digest);
         }
 
         return pcrs;

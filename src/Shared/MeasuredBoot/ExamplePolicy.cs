@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Keylime.Shared.Ima;
 
 namespace Keylime.Shared.MeasuredBoot;
 
@@ -55,18 +54,15 @@ internal sealed class ExamplePolicy : MeasuredBootPolicy
     /// <summary>H(bytes) in every bank the event carries, for the EV_SEPARATOR and EV_EFI_ACTION digest checks.</summary>
     internal static bool DigestsAreHashOf(TcgEvent e, ReadOnlySpan<byte> data)
     {
+        Span<byte> expected = stackalloc byte[64];
         foreach (var d in e.Digests)
         {
-            if (EventLogReplay.HashFor(d.AlgorithmId) is { } hash)
+            if (ImaHashAlgorithms.TryFromTpmAlgorithmId(d.AlgorithmId, out var algorithm))
             {
-                var expected = hash.Name.Name switch
-                {
-                    "SHA1" => SHA1HashData(data),
-                    "SHA256" => SHA256.HashData(data),
-                    "SHA384" => SHA384.HashData(data),
-                    _ => SHA512.HashData(data),
-                };
-                if (expected.AsSpan().SequenceEqual(d.Digest))
+                using var hasher = ImaDigester.Create(algorithm);
+                var computed = expected[..hasher.Size];
+                hasher.Hash(data, computed);
+                if (computed.SequenceEqual(d.Digest))
                 {
                     return true;
                 }
@@ -75,14 +71,6 @@ internal sealed class ExamplePolicy : MeasuredBootPolicy
 
         return false;
     }
-
-    // SHA-1 banks are part of the TCG log format, not a choice of ours.
-#pragma warning disable CA5350
-    private static byte[] SHA1HashData(ReadOnlySpan<byte> data) => SHA1.HashData(data);
-#pragma warning restore CA5350
-
-    internal static Regex FullMatch(string pattern, bool dotAll = false) =>
-        new($"^(?:{pattern})\\z", RegexOptions.CultureInvariant | (dotAll ? RegexOptions.Singleline : RegexOptions.None), TimeSpan.FromSeconds(1));
 
     internal static readonly Encoding Ascii = Encoding.ASCII;
 }

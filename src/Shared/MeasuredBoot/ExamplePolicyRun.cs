@@ -6,14 +6,6 @@ namespace Keylime.Shared.MeasuredBoot;
 /// <summary>One evaluation of the example policy: per-event checks, "at most once" counters and the collected events.</summary>
 internal sealed class ExamplePolicyRun(ExampleRefState state)
 {
-    private static readonly Regex BootVariable = ExamplePolicy.FullMatch("BootOrder|Boot[0-9a-fA-F]+");
-    private static readonly Regex LoaderEntries = ExamplePolicy.FullMatch(".*/loader/entries.*");
-    private static readonly Regex Grub = ExamplePolicy.FullMatch(".*/grub.*");
-    private static readonly Regex Vmlinuz = ExamplePolicy.FullMatch(".*/vmlinuz.*");
-    private static readonly Regex Initrd = ExamplePolicy.FullMatch(".*/initrd.*|.*/initramfs.*");
-    private static readonly Regex GrubCmd = ExamplePolicy.FullMatch("grub_cmd: .*", dotAll: true);
-    private static readonly Regex KernelCmdline = ExamplePolicy.FullMatch("kernel_cmdline: .*");
-
     private static readonly Dictionary<uint, string[]> EfiActions = new()
     {
         [1] = ["Entering ROM Based Setup"],
@@ -67,7 +59,7 @@ internal sealed class ExamplePolicyRun(ExampleRefState state)
     private static string? BootOrderVariable(TcgEvent e)
     {
         var v = UefiEventData.Variable(e);
-        return v.VariableName == UefiEventData.EfiGlobalVariable && BootVariable.IsMatch(v.UnicodeName)
+        return v.VariableName == UefiEventData.EfiGlobalVariable && ExamplePatterns.IsBootVariable(v.UnicodeName)
             ? null
             : $"is not the BootOrder/Boot#### global variable ({v.VariableName}, {v.UnicodeName})";
     }
@@ -98,17 +90,17 @@ internal sealed class ExamplePolicyRun(ExampleRefState state)
     private string? Pcr9Ipl(TcgEvent e)
     {
         var text = UefiEventData.String(e);
-        return LoaderEntries.IsMatch(text) || Grub.IsMatch(text) ? null
-            : Vmlinuz.IsMatch(text) ? Collect(_vmlinuz, e)
-            : Initrd.IsMatch(text) ? Collect(_initrds, e)
+        return ExamplePatterns.IsLoaderEntry(text) || ExamplePatterns.IsGrubFile(text) ? null
+            : ExamplePatterns.IsVmlinuz(text) ? Collect(_vmlinuz, e)
+            : ExamplePatterns.IsInitrd(text) ? Collect(_initrds, e)
             : $"PCR 9 EV_IPL '{text}' is neither a loader entry, grub file, kernel nor initrd";
     }
 
     private string? Pcr8Ipl(TcgEvent e)
     {
         var text = UefiEventData.String(e);
-        return GrubCmd.IsMatch(text) ? null
-            : KernelCmdline.IsMatch(text) ? Collect(_cmdlines, text)
+        return ExamplePatterns.IsGrubCommand(text) ? null
+            : ExamplePatterns.IsKernelCommandLine(text) ? Collect(_cmdlines, text)
             : $"PCR 8 EV_IPL '{text}' is neither grub_cmd nor kernel_cmdline";
     }
 

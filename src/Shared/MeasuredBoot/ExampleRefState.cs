@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Keylime.Shared.MeasuredBoot;
 
@@ -34,7 +34,7 @@ public sealed record ExampleRefState(
     IReadOnlyList<RefDigest> MokDig,
     IReadOnlyList<RefDigest> MokxDig)
 {
-    private static readonly Regex HexPattern = new("^0x[0-9a-f]+$", RegexOptions.CultureInvariant);
+    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
 
     public static ExampleRefState Parse(JsonElement root)
     {
@@ -99,7 +99,28 @@ public sealed record ExampleRefState(
     private static string StripHex(JsonElement value, string what)
     {
         var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
-        return HexPattern.IsMatch(text) ? text[2..] : throw new FormatException($"{what}: '{text}' is not 0x followed by some lowercase hex digits");
+        return IsPrefixedLowerHex(text) ? text[2..] : throw new FormatException($"{what}: '{text}' is not 0x followed by some lowercase hex digits");
+    }
+
+    /// <summary>
+    /// Keylime's <c>^0x[0-9a-f]+$</c> — whose <c>$</c> also accepts one trailing newline — checked
+    /// without a regex: a refstate holds hundreds of these values (dbx) and the regex dominated the
+    /// policy's cost.
+    /// </summary>
+    private static bool IsPrefixedLowerHex(string text)
+    {
+        if (!text.StartsWith("0x", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var digits = text.AsSpan(2);
+        if (digits.EndsWith('\n'))
+        {
+            digits = digits[..^1];
+        }
+
+        return !digits.IsEmpty && !digits.ContainsAnyExcept(LowerHex);
     }
 
     private static RefDigest Digest(JsonElement map)
