@@ -30,6 +30,9 @@ internal static class CpuTimeRunner
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
+    private static string Time(double milliseconds) =>
+        milliseconds >= 1 ? $"{milliseconds:F2} ms" : $"{milliseconds * 1000:F2} µs";
+
     private static bool IsBenchmark(MethodInfo m) => m.GetCustomAttribute<BenchmarkAttribute>() is not null;
 
     private static void Measure(string name, Action call, double seconds)
@@ -55,6 +58,6 @@ internal static class CpuTimeRunner
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / calls;
         var allocated = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / calls;
-        Console.WriteLine($"{name}: CPU {cpu:F3} ms/op, wall {wall.Elapsed.TotalMilliseconds / calls:F3} ms/op, {allocated:N0} B/op, {calls} calls");
+        Console.WriteLine($"{name}: CPU {Time(cpu)}/op, wall {Time(wall.Elapsed.TotalMilliseconds / calls)}/op, {allocated:N0} B/op, {calls} calls");
     }
 }
