@@ -20,21 +20,15 @@ public sealed record CreatedAttestation(Attestation Attestation, List<EvidenceIt
 /// Keylime's order; deviations: a timed-out agent (<c>accept_attestations = false</c>) is refused with
 /// 403 until an admin reactivates it (issue 6), and an agent with no policy still gets a quote request.
 /// </summary>
-public sealed class AttestationService(VerifierDbContext db, AttestationTiming timing, TimeProvider time, ILogger<AttestationService> logger)
+public sealed class AttestationService(
+    VerifierDbContext db, AttestationQueries queries, AttestationTiming timing, TimeProvider time, ILogger<AttestationService> logger)
 {
     public const string AgentNotFound = "agent not found";
-
-    private sealed record AgentNeeds(string TpmPolicy, List<string> Hashes, List<string> Signing, byte[] Ak, bool Accept, int Generator,
-        bool HasMb, long BootTime, long NextImaEntry, bool HasPcr10);
 
     public async Task<(CreatedAttestation? Created, Refusal? Refusal)> CreateAsync(string agentId, AttestationRequestAttributes request,
         CancellationToken cancellationToken)
     {
-        var agent = await db.Agents.AsNoTracking().Where(a => a.AgentId == agentId)
-            .Select(a => new AgentNeeds(a.TpmPolicy, a.AcceptTpmHashAlgs, a.AcceptTpmSigningAlgs, a.AkTpm, a.AcceptAttestations,
-                a.RuntimePolicy == null ? 0 : a.RuntimePolicy.Generator, a.MbPolicy != null && a.MbPolicy.MbPolicy != null && a.MbPolicy.MbPolicy != "",
-                a.BootTime, a.NextImaMlEntry, a.Pcr10 != null))
-            .FirstOrDefaultAsync(cancellationToken);
+        var agent = await queries.AgentWithLatest(db, agentId, cancellationToken);
         if (agent is null)
         {
             return (null, ApiFailure.NotFound(AgentNotFound));
@@ -47,7 +41,7 @@ public sealed class AttestationService(VerifierDbContext db, AttestationTiming t
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var latest = await Latest(agentId).FirstOrDefaultAsync(cancellationToken);
+        var latest = LatestOf(agentId, agent.Latest);
         if (latest is not null && Gate(latest, now) is { } gate)
         {
             return (null, gate);
@@ -107,36 +101,51 @@ public sealed class AttestationService(VerifierDbContext db, AttestationTiming t
         return (new CreatedAttestation(attestation, items), null);
     }
 
+    /// <summary>
+    /// The agent's attestations with their evidence (all, one index, or <c>latest</c>) in one query; null
+    /// when the agent is unknown, which is asked only when nothing was found (deleting an agent deletes
+    /// its attestations, so a found attestation proves the agent).
+    /// </summary>
     public async Task<List<(Attestation Attestation, List<EvidenceItem> Items)>?> ListAsync(string agentId, string? index, CancellationToken cancellationToken)
     {
-        if (!await db.Agents.AsNoTracking().AnyAsync(a => a.AgentId == agentId, cancellationToken))
+        List<Attestation> attestations;
+        if (index == "latest")
+        {
+            attestations = await queries.LatestWithEvidence(db, agentId).ToListAsync(cancellationToken);
+        }
+        else if (index is null)
+        {
+            attestations = await queries.AllWithEvidence(db, agentId).ToListAsync(cancellationToken);
+        }
+        else if (int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            attestations = await queries.OneWithEvidence(db, agentId, number).ToListAsync(cancellationToken);
+        }
+        else
+        {
+            attestations = [];
+        }
+
+        if (attestations.Count == 0 && !await queries.AgentExists(db, agentId, cancellationToken))
         {
             return null;
         }
 
-        var query = db.Attestations.AsNoTracking().Where(a => a.AgentId == agentId);
-        if (index == "latest")
-        {
-            query = query.OrderByDescending(a => a.Index).Take(1);
-        }
-        else if (index is not null)
-        {
-            if (!int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-            {
-                return [];
-            }
-
-            query = query.Where(a => a.Index == number);
-        }
-
-        var attestations = await query.OrderBy(a => a.Index).ToListAsync(cancellationToken);
-        var indexes = attestations.Select(a => a.Index).ToList();
-        var items = await db.EvidenceItems.AsNoTracking().Where(e => e.AgentId == agentId && indexes.Contains(e.AttestationIndex)).ToListAsync(cancellationToken);
-        return attestations.Select(a => (a, items.Where(i => i.AttestationIndex == a.Index).ToList())).ToList();
+        return attestations.Select(a => (a, a.EvidenceItems)).ToList();
     }
 
-    internal IQueryable<Attestation> Latest(string agentId) =>
-        db.Attestations.AsNoTracking().Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index).Take(1);
+    private static Attestation? LatestOf(string agentId, LatestTiming latest) =>
+        latest.Index is not { } index
+            ? null
+            : new Attestation
+            {
+                AgentId = agentId,
+                Index = index,
+                Stage = latest.Stage!,
+                CapabilitiesReceivedAt = latest.CapabilitiesReceivedAt!.Value,
+                ChallengesExpireAt = latest.ChallengesExpireAt!.Value,
+                EvidenceReceivedAt = latest.EvidenceReceivedAt,
+            };
 
     private Refusal? Gate(Attestation latest, DateTime now)
     {

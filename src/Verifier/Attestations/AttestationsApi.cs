@@ -15,6 +15,7 @@ public static class AttestationsApi
     public static IServiceCollection AddAttestations(this IServiceCollection services) =>
         services
             .AddSingleton<AttestationTiming>()
+            .AddSingleton<AttestationQueries>()
             .AddScoped<AttestationService>()
             .AddScoped<EvidenceIntake>();
 

@@ -15,7 +15,8 @@ public sealed record SessionVerdict(int Status, SessionAttributes Attributes);
 /// enrolled AK by itself over that challenge, then a token. Only completed sessions reach the database.
 /// </summary>
 public sealed class SessionService(
-    VerifierDbContext db, PendingSessions pending, VerifierOptions options, TimeProvider time, ILogger<SessionService> logger)
+    VerifierDbContext db, PendingSessions pending, TokenCache tokens, VerifierOptions options, TimeProvider time,
+    ILogger<SessionService> logger)
 {
     public const int ChallengeBytes = 16;
 
@@ -139,6 +140,7 @@ public sealed class SessionService(
             TokenExpiresAt = expires,
         });
         await db.SaveChangesAsync(cancellationToken);
+        tokens.EvictAgent(session.AgentId); // the older sessions just deleted must not live on in this process
     }
 
     private static AuthenticationEntry Requested(PendingSession session) =>

@@ -53,10 +53,11 @@ public static class PopTokens
 
 /// <summary>
 /// Resolves a bearer token against the sessions table (so tokens survive restarts and work on every
-/// verifier instance sharing the database). Valid = active and not expired; an agent that was deleted
-/// has no sessions left (deletion revokes them), so its token is unknown → 401.
+/// verifier instance sharing the database), through <see cref="TokenCache"/>. Valid = active and not
+/// expired; an agent that was deleted has no sessions left (deletion revokes them), so its token is
+/// unknown → 401.
 /// </summary>
-public sealed class DatabaseTokenValidator(IServiceScopeFactory scopes, TimeProvider time) : IAgentTokenValidator
+public sealed class DatabaseTokenValidator(IServiceScopeFactory scopes, TokenCache cache, TimeProvider time) : IAgentTokenValidator
 {
     public async ValueTask<TokenVerdict> ValidateAsync(string token, CancellationToken cancellationToken)
     {
@@ -65,6 +66,12 @@ public sealed class DatabaseTokenValidator(IServiceScopeFactory scopes, TimeProv
             return TokenVerdict.Refused(TokenRefusals.Unknown);
         }
 
+        if (cache.Find(sessionId, secret) is { } cached)
+        {
+            return TokenVerdict.For(cached);
+        }
+
+        var epoch = cache.Epoch;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
         var session = await db.Sessions.AsNoTracking()
@@ -81,8 +88,12 @@ public sealed class DatabaseTokenValidator(IServiceScopeFactory scopes, TimeProv
             return TokenVerdict.Refused(TokenRefusals.Inactive);
         }
 
-        return session.TokenExpiresAt is { } expires && expires >= time.GetUtcNow().UtcDateTime
-            ? TokenVerdict.For(session.AgentId)
-            : TokenVerdict.Refused(TokenRefusals.Expired);
+        if (session.TokenExpiresAt is not { } expires || expires < time.GetUtcNow().UtcDateTime)
+        {
+            return TokenVerdict.Refused(TokenRefusals.Expired);
+        }
+
+        cache.Add(sessionId, session.AgentId, session.TokenHash, expires, epoch);
+        return TokenVerdict.For(session.AgentId);
     }
 }

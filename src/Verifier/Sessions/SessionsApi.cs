@@ -19,6 +19,8 @@ public static class SessionsApi
             .AddSingleton<PendingSessions>()
             .AddSingleton<SessionRateLimits>()
             .AddScoped<SessionService>()
+            .AddSingleton<TokenCache>()
+            .AddSingleton<Agents.IAgentRemovalListener>(sp => sp.GetRequiredService<TokenCache>())
             .Replace(ServiceDescriptor.Singleton<Identity.IAgentTokenValidator, DatabaseTokenValidator>());
 
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder routes) =>
