@@ -15,6 +15,8 @@
 #   --uuid UUID           agent id (default: a fresh one per run)
 #   --configuration C     build configuration (default Release)
 #   --no-build            use the existing build
+#   --agent-binary PATH   run this agent executable (a `dotnet publish` output, e.g. the Native AOT
+#                         deployment build) instead of `dotnet <build>/keylime_push_model_agent.dll`
 # Environment: KEYLIME_DIR (default ./.keylime) holds cv_ca/, the databases, conf/, logs/,
 # swtpm/ and agent/; KEYLIME_STACK_DATABASE_URL (postgresql://user:pass@host:port[/name]) selects
 # PostgreSQL: the stack uses the databases <name>_verifier and <name>_registrar (name default keylime).
@@ -24,7 +26,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 log() { printf 'run-stack: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-POSTGRES=0; AVOID_TPM=0; CYCLES=0; TIMEOUT=300; QUOTE_INTERVAL=2; UUID=""; CONFIGURATION=Release; BUILD=1
+POSTGRES=0; AVOID_TPM=0; CYCLES=0; TIMEOUT=300; QUOTE_INTERVAL=2; UUID=""; CONFIGURATION=Release; BUILD=1; AGENT_BIN=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --postgres) POSTGRES=1 ;;
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
     --uuid) UUID="$2"; shift ;;
     --configuration) CONFIGURATION="$2"; shift ;;
     --no-build) BUILD=0 ;;
+    --agent-binary) AGENT_BIN="$2"; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -272,9 +275,14 @@ attestation_interval_seconds = 2
 EOF
 AGENT_ARGS=()
 [ "$AVOID_TPM" = 1 ] && AGENT_ARGS+=(--avoid-tpm)
+AGENT_CMD=(dotnet "$AGENT_DLL")
+if [ -n "$AGENT_BIN" ]; then
+  [ -x "$AGENT_BIN" ] || die "--agent-binary $AGENT_BIN is not an executable"
+  AGENT_CMD=("$AGENT_BIN")
+fi
 env KEYLIME_AGENT_CONFIG="$DIR/conf/agent.conf" KEYLIME_DIR="$AGENT_DIR" \
   ${SWTPM_PORT:+TCTI=swtpm:host=127.0.0.1,port=$SWTPM_PORT} \
-  dotnet "$AGENT_DLL" "${AGENT_ARGS[@]}" >"$DIR/logs/agent.log" 2>&1 &
+  "${AGENT_CMD[@]}" "${AGENT_ARGS[@]}" >"$DIR/logs/agent.log" 2>&1 &
 PIDS+=($!); AGENT_PID=$!
 log "agent     $UUID (pid $AGENT_PID$([ "$AVOID_TPM" = 1 ] && echo ', --avoid-tpm'), log $DIR/logs/agent.log)"
 

@@ -56,7 +56,11 @@ public sealed class SimulatedAgent : IDisposable
         var key = _tpm.LoadAttestationKey(TpmAlg.Sha256, ak == AkKind.Ecc ? TpmAlg.EcDsa : TpmAlg.RsaSsa, agentData);
         AkPublic = key.Public;
         _protocol = new ProtocolTpm(_tpm, ek, key);
-        _session = new PopSession(endpoints.Agents, endpoints.Sessions, agentId, _protocol, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
+        // No per-request retries: the load generator counts a refused session as a failed cycle and backs off itself.
+        var sessionHttp = new RetryingHttp(
+            endpoints.Agents, new Keylime.PushAgent.Configuration.BackoffSettings(TimeSpan.FromSeconds(1), 0, TimeSpan.FromSeconds(1)),
+            TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
+        _session = new PopSession(sessionHttp, endpoints.Sessions, agentId, _protocol, NullLogger.Instance);
         var imaPath = Path.Combine(directory, "ascii_runtime_measurements");
         if (imaEntriesPerCycle is { } perCycle)
         {

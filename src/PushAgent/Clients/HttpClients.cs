@@ -10,12 +10,19 @@ namespace Keylime.PushAgent.Clients;
 /// </summary>
 public static class HttpClients
 {
-    public static HttpClient Create(string? caCertificateFile, bool acceptAnyCertificate, bool acceptInvalidHostnames)
+    /// <param name="connectTimeout">
+    /// How long a new connection (TCP + TLS handshake) may take: the attempt timeout. Cancelling a
+    /// request does not cancel the connection attempt it started — the pool keeps it for the next
+    /// request — so without this bound a handshake the server never answers stalls every retry
+    /// queued behind it until the OS gives up, long after the verifier has recovered.
+    /// </param>
+    public static HttpClient Create(string? caCertificateFile, bool acceptAnyCertificate, bool acceptInvalidHostnames, TimeSpan? connectTimeout = null)
     {
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AllowAutoRedirect = true,
+            ConnectTimeout = connectTimeout ?? Timeout.InfiniteTimeSpan,
         };
         if (acceptAnyCertificate)
         {

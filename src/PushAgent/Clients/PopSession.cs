@@ -1,42 +1,46 @@
 using Keylime.PushAgent.Evidence;
 using Keylime.PushAgent.Protocol;
 using Microsoft.Extensions.Logging;
+using Polly.Timeout;
 
 namespace Keylime.PushAgent.Clients;
 
 /// <summary>
 /// The agent's bearer token from the verifier's proof-of-possession session (spec/push-agent.md
 /// §5): POST a session, TPM2_Certify the AK over the challenge, PATCH the proof, keep the token.
-/// The token is reused until the verifier answers 401 or 403 (§2.3); it is never logged, only the
-/// first 8 hex characters of its SHA-256.
+/// Both calls go through the same retry layer as every other request (§2.2), so a 429 from the
+/// session rate limiter (spec/verifier.md §6.7) is retried after its <c>Retry-After</c> instead of
+/// failing at once (the Rust agent ignores it there). The token is reused until the verifier
+/// answers 401 (§2.3); it is never logged, only the first 8 hex characters of its SHA-256.
 /// </summary>
 public sealed class PopSession
 {
     private const int Attempts = 3;
     private static readonly TimeSpan AttemptPause = TimeSpan.FromSeconds(1);
-    private readonly HttpClient _client;
+    private readonly RetryingHttp _http;
     private readonly Uri _sessionsUrl;
     private readonly string _agentId;
     private readonly IAgentTpm _tpm;
-    private readonly TimeSpan _timeout;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private string? _token;
 
-    public PopSession(HttpClient client, Uri sessionsUrl, string agentId, IAgentTpm tpm, TimeSpan timeout, TimeProvider time, ILogger logger)
+    public PopSession(RetryingHttp http, Uri sessionsUrl, string agentId, IAgentTpm tpm, ILogger logger)
     {
-        _client = client;
+        _http = http;
         _sessionsUrl = sessionsUrl;
         _agentId = agentId;
         _tpm = tpm;
-        _timeout = timeout;
-        _time = time;
         _logger = logger;
     }
 
     public bool HasToken => _token is not null;
 
-    /// <summary>The cached token, or a new one from a fresh PoP session (3 attempts, 1 s apart).</summary>
+    /// <summary>
+    /// The cached token, or a new one from a fresh PoP session: up to 3 attempts 1 s apart for
+    /// refusals the retry layer does not handle (a failed proof, an unusable answer). Transient
+    /// failures were already retried by that layer (with backoff or Retry-After); repeating them
+    /// here would only press on a rate limiter that has just said no.
+    /// </summary>
     public async Task<string> TokenAsync(CancellationToken cancellationToken)
     {
         if (_token is { } cached)
@@ -52,21 +56,15 @@ public sealed class PopSession
                 _logger.LogInformation("Authenticated to the verifier; token <hash:{Hash}>", TokenHash(_token));
                 return _token;
             }
-            catch (Exception e) when (e is VerifierAuthenticationException or HttpRequestException or OperationCanceledException
-                                          && !cancellationToken.IsCancellationRequested)
+            catch (VerifierAuthenticationException e) when (!e.Transient && attempt < Attempts && !cancellationToken.IsCancellationRequested)
             {
-                if (attempt >= Attempts)
-                {
-                    throw e as VerifierAuthenticationException ?? new VerifierAuthenticationException($"PoP authentication failed: {e.Message}", e);
-                }
-
                 _logger.LogWarning("PoP authentication attempt {Attempt} failed: {Reason}", attempt, e.Message);
-                await Task.Delay(AttemptPause, _time, cancellationToken);
+                await Task.Delay(AttemptPause, _http.Time, cancellationToken);
             }
         }
     }
 
-    /// <summary>Drops the token after a 401/403 so the next request authenticates again.</summary>
+    /// <summary>Drops the token after a 401 (or repeated 403s, see the state machine) so the next request authenticates again.</summary>
     public void Invalidate()
     {
         if (_token is not null)
@@ -117,26 +115,26 @@ public sealed class PopSession
 
     private async Task<SessionResponse> SendAsync(HttpMethod method, Uri url, SessionRequest body, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(_timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var request = JsonApi.Request(method, url, body, AgentJsonContext.Default.SessionRequest);
         HttpResponseMessage response;
         string text;
         try
         {
-            response = await _client.SendAsync(request, linked.Token);
-            text = await response.Content.ReadAsStringAsync(linked.Token);
+            response = await _http.SendAsync(
+                () => JsonApi.Request(method, url, body, AgentJsonContext.Default.SessionRequest), cancellationToken, withRequestId: false);
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
         {
-            throw new VerifierAuthenticationException($"{method} {url.AbsolutePath}: no answer within {_timeout.TotalMilliseconds:0} ms");
+            throw new VerifierAuthenticationException($"{method} {url.AbsolutePath}: {e.Message}", e) { Transient = true };
         }
 
         using var disposeResponse = response;
         if (!response.IsSuccessStatusCode)
         {
-            throw new VerifierAuthenticationException(
-                $"{method} {url.AbsolutePath} answered {(int)response.StatusCode}: {JsonApi.Detail(text)}");
+            throw new VerifierAuthenticationException($"{method} {url.AbsolutePath} answered {(int)response.StatusCode}: {JsonApi.Detail(text)}")
+            {
+                Transient = RetryingHttp.ShouldRetry(Polly.Outcome.FromResult(response)),
+            };
         }
 
         return JsonApi.TryParse(text, AgentJsonContext.Default.SessionResponse)
@@ -159,4 +157,7 @@ public sealed class VerifierAuthenticationException : Exception
         : base(message, inner)
     {
     }
+
+    /// <summary>A failure the retry layer already retried (connection, timeout, 5xx, 408, 429, Retry-After).</summary>
+    public bool Transient { get; init; }
 }

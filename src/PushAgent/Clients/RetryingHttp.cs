@@ -13,7 +13,9 @@ namespace Keylime.PushAgent.Clients;
 /// connection errors, per-attempt timeouts, 5xx, 408 and 429 are retried after
 /// min(initial × 2ⁿ, max) with no jitter, at most <c>max_retries</c> times; a failed response
 /// carrying <c>Retry-After</c> is retried after the time it asks for (capped at the max delay).
-/// Every attempt of one logical request carries the same <c>X-Request-ID</c>.
+/// Every attempt of one logical request carries the same <c>X-Request-ID</c> (PoP session calls
+/// carry none, like the Rust agent's). The PoP session calls go through here too, so a 429 from the
+/// verifier's session rate limiter is waited out as its <c>Retry-After</c> asks.
 /// </summary>
 public sealed class RetryingHttp
 {
@@ -59,14 +61,18 @@ public sealed class RetryingHttp
     /// Sends the request <paramref name="build"/> makes (called once per attempt, because a request
     /// message cannot be sent twice) and returns the final response, which the caller disposes.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken cancellationToken, bool withRequestId = true)
     {
-        var requestId = NewRequestId();
+        var requestId = withRequestId ? NewRequestId() : null;
         return await _pipeline.ExecuteAsync(
             async ct =>
             {
                 using var request = build();
-                request.Headers.TryAddWithoutValidation("X-Request-ID", requestId);
+                if (requestId is not null)
+                {
+                    request.Headers.TryAddWithoutValidation("X-Request-ID", requestId);
+                }
+
                 return await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
             },
             cancellationToken);

@@ -6,8 +6,12 @@ namespace Keylime.PushAgent.Clients;
 
 /// <summary>
 /// The attestation calls to the verifier (spec/push-agent.md §6): capabilities POST and evidence
-/// PATCH, each through the retry layer with the PoP bearer token. A 401 or 403 drops the token.
-/// Status codes are returned, not judged: the state machine decides what they mean.
+/// PATCH, each through the retry layer with the PoP bearer token. A 401 drops the token (an
+/// unknown, expired or inactive token, spec/verifier.md §6.5). A 403 does not: the verifier sends it
+/// for a valid token whose action is refused (old attestation, evidence already received, challenge
+/// expired), which a new session cannot change — the Rust agent re-authenticates anyway (§9.17),
+/// and an agent meeting 403 every round then runs into the session rate limit. Status codes are
+/// returned, not judged: the state machine decides what they mean.
 /// </summary>
 public sealed class VerifierClient
 {
@@ -25,6 +29,9 @@ public sealed class VerifierClient
     public Uri VerifierUrl { get; }
 
     public Uri AttestationsUrl { get; }
+
+    /// <summary>Drops the token so the next request authenticates again (the state machine's call after repeated 403s).</summary>
+    public void ForgetToken() => _session.Invalidate();
 
     public Task<VerifierReply> SendCapabilitiesAsync(CapabilitiesRequest body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, AttestationsUrl, body, AgentJsonContext.Default.CapabilitiesRequest, cancellationToken);
@@ -75,7 +82,7 @@ public sealed class VerifierClient
                 return request;
             },
             cancellationToken);
-        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        if (response.StatusCode is HttpStatusCode.Unauthorized)
         {
             _session.Invalidate();
         }

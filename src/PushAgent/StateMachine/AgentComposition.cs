@@ -20,19 +20,20 @@ public static class AgentComposition
         var identity = new AgentIdentity(registrationId, settings.VerifierAgentId ?? registrationId);
 
         var registrarHttp = new RetryingHttp(
-            HttpClients.Create(settings.RegistrarCaCertificate, acceptAnyCertificate: false, acceptInvalidHostnames: false),
+            HttpClients.Create(settings.RegistrarCaCertificate, acceptAnyCertificate: false, acceptInvalidHostnames: false, settings.RequestTimeout),
             settings.Backoff, settings.RequestTimeout, time, loggers.CreateLogger("Keylime.PushAgent.Registrar"));
         var registration = new Registration(
             new RegistrarClient(registrarHttp, settings.RegistrarUrl), tpm, settings.RegistrarApiVersions,
             settings.ContactIp, settings.ContactPort, loggers.CreateLogger("Keylime.PushAgent.Registration"));
 
-        var verifierClient = HttpClients.Create(settings.VerifierCaCertificate, settings.Insecure, settings.AcceptInvalidHostnames);
+        // One client and one retry layer for the session and attestation calls: same TLS, same backoff, same Retry-After rules.
+        var verifierHttp = new RetryingHttp(
+            HttpClients.Create(settings.VerifierCaCertificate, settings.Insecure, settings.AcceptInvalidHostnames, settings.RequestTimeout),
+            settings.Backoff, settings.RequestTimeout, time, loggers.CreateLogger("Keylime.PushAgent.Verifier"));
         var session = new PopSession(
-            verifierClient, new Uri(settings.VerifierUrl, $"{settings.ApiVersion}/sessions"), identity.VerifierId, tpm,
-            settings.RequestTimeout, time, loggers.CreateLogger("Keylime.PushAgent.Session"));
-        var verifier = new VerifierClient(
-            new RetryingHttp(verifierClient, settings.Backoff, settings.RequestTimeout, time, loggers.CreateLogger("Keylime.PushAgent.Verifier")),
-            session, settings.VerifierUrl, settings.ApiVersion, identity.VerifierId);
+            verifierHttp, new Uri(settings.VerifierUrl, $"{settings.ApiVersion}/sessions"), identity.VerifierId, tpm,
+            loggers.CreateLogger("Keylime.PushAgent.Session"));
+        var verifier = new VerifierClient(verifierHttp, session, settings.VerifierUrl, settings.ApiVersion, identity.VerifierId);
 
         var sources = new EvidenceSources(
             new ImaLog(settings.ImaLogPath), UefiLog.Load(settings.MeasuredBootLogPath),

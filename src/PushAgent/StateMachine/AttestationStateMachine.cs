@@ -26,6 +26,10 @@ public sealed class AttestationStateMachine
     private CapabilitiesResponse? _requested;
     private Uri? _evidenceUrl;
     private int _unauthorizedInARow;
+    private int _forbiddenInARow;
+
+    /// <summary>Consecutive 403 rounds after which the token is dropped all the same (see <see cref="Forbidden"/>).</summary>
+    internal const int ForbiddenRoundsBeforeReauthentication = 3;
 
     public AttestationStateMachine(
         AgentIdentity identity,
@@ -130,6 +134,7 @@ public sealed class AttestationStateMachine
         }
 
         _unauthorizedInARow = 0;
+        Forbidden(reply.Status);
         if (reply.Status != HttpStatusCode.Created)
         {
             _logger.LogError("Verifier refused the capabilities with {Status}: {Detail}", (int)reply.Status, reply.Detail);
@@ -180,6 +185,7 @@ public sealed class AttestationStateMachine
         }
 
         _unauthorizedInARow = 0;
+        Forbidden(reply.Status);
         if (reply.Status != HttpStatusCode.Accepted)
         {
             _logger.LogError("Verifier refused the evidence with {Status}: {Detail}", (int)reply.Status, reply.Detail);
@@ -187,6 +193,7 @@ public sealed class AttestationStateMachine
         }
 
         AcceptedEvidence++;
+        _forbiddenInARow = 0;
         var wait = NextAttestationDelay(reply.Body);
         _logger.LogInformation("SUCCESS! Evidence accepted by the verifier; next attestation in {Seconds} s", wait.TotalSeconds);
         return await WaitThen(wait, AgentState.Negotiating, cancellationToken);
@@ -199,8 +206,32 @@ public sealed class AttestationStateMachine
     private AgentState Unauthorized(string what)
     {
         _unauthorizedInARow++;
+        _forbiddenInARow = 0;
         _logger.LogWarning("Verifier answered 401 to the {What}; authenticating again", what);
         return _unauthorizedInARow >= 2 ? AgentState.AttestationFailed : AgentState.Negotiating;
+    }
+
+    /// <summary>
+    /// A 403 is an ordinary refusal (spec §2.1: AttestationFailed, wait the interval, negotiate
+    /// again) with the same token — a valid token is what earned the 403, and a new session per
+    /// 403 would run into the verifier's session rate limit. Only when 403s persist for
+    /// <see cref="ForbiddenRoundsBeforeReauthentication"/> rounds is the token dropped, as spec §2.3
+    /// drops it, so a verifier that ties its refusal to the session still gets a fresh one: at most
+    /// one new session per three intervals.
+    /// </summary>
+    private void Forbidden(HttpStatusCode status)
+    {
+        if (status != HttpStatusCode.Forbidden)
+        {
+            return; // the count ends with accepted evidence or a new token, not with a 201 in between
+        }
+
+        if (++_forbiddenInARow >= ForbiddenRoundsBeforeReauthentication)
+        {
+            _logger.LogWarning("Verifier answered 403 {Count} rounds in a row; authenticating again next round", _forbiddenInARow);
+            _forbiddenInARow = 0;
+            _verifier.ForgetToken();
+        }
     }
 
     /// <summary><c>meta.seconds_to_next_attestation</c> of the 202, else the configured interval.</summary>

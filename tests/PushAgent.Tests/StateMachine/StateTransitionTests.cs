@@ -39,6 +39,9 @@ public sealed class StateTransitionTests : IAsyncLifetime
     private RecordedRequest[] Attestations(string method) =>
         _verifier.Received.Where(r => r.Method == method && r.Path.Contains("/attestations", StringComparison.Ordinal)).ToArray();
 
+    private RecordedRequest[] Sessions() =>
+        _verifier.Received.Where(r => r.Method == "POST" && r.Path.EndsWith("/sessions", StringComparison.Ordinal)).ToArray();
+
     [Fact]
     public async Task Accepted_evidence_waits_seconds_to_next_attestation_then_negotiates_again()
     {
@@ -81,16 +84,42 @@ public sealed class StateTransitionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Refused_evidence_goes_to_AttestationFailed_and_the_next_round_reauthenticates_after_403()
+    public async Task A_403_goes_to_AttestationFailed_and_the_next_round_keeps_the_token()
     {
         _script.Evidence.Enqueue(ScriptedVerifier.Error(403, "attestation is not the latest"));
         await using var agent = Agent();
         agent.Start();
         await Eventually.True(() => agent.Machine.State == AgentState.AttestationFailed && agent.Machine.WaitingUntil is not null, "AttestationFailed");
         Assert.True(agent.Logs.Contains(LogLevel.Error, "Verifier refused the evidence with 403: attestation is not the latest"));
+        Assert.Equal(agent.Time.GetUtcNow().AddSeconds(60), agent.Machine.WaitingUntil);
         agent.Time.Advance(TimeSpan.FromSeconds(60));
         await Eventually.True(() => agent.Machine.AcceptedEvidence == 1, "evidence accepted");
-        Assert.Equal("Bearer token-s2", Attestations("PATCH")[^1].Header("Authorization"));
+        Assert.All(Attestations("PATCH"), r => Assert.Equal("Bearer token-s1", r.Header("Authorization")));
+        Assert.Single(Sessions());
+    }
+
+    [Fact]
+    public async Task Only_403s_in_three_rounds_in_a_row_drop_the_token_so_a_403_never_hammers_the_sessions()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            _script.Evidence.Enqueue(ScriptedVerifier.Error(403, "challenges expired"));
+        }
+
+        await using var agent = Agent();
+        agent.Start();
+        for (var round = 1; round <= 4; round++)
+        {
+            await Eventually.True(() => Attestations("PATCH").Length == round && agent.Machine.WaitingUntil is not null, $"403 round {round}");
+            Assert.Equal(round <= 3 ? 1 : 2, Sessions().Length);
+            agent.Time.Advance(TimeSpan.FromSeconds(60));
+        }
+
+        await Eventually.True(() => agent.Machine.AcceptedEvidence == 1, "evidence accepted");
+        Assert.Equal(
+            "token-s1 token-s1 token-s1 token-s2 token-s2",
+            string.Join(" ", Attestations("PATCH").Select(r => r.Header("Authorization")?.Replace("Bearer ", "", StringComparison.Ordinal))));
+        Assert.True(agent.Logs.Contains(LogLevel.Warning, "403 3 rounds in a row"));
     }
 
     [Fact]

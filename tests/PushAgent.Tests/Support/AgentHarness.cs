@@ -2,13 +2,12 @@ using System.Collections.Concurrent;
 using Keylime.PushAgent.Configuration;
 using Keylime.PushAgent.StateMachine;
 using Keylime.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Keylime.PushAgent.Tests.Support;
 
 /// <summary>
 /// One agent (real clients, real TLS, the state machine) wired to fake peers, on a
-/// <see cref="FakeTimeProvider"/> so waits and backoff happen when the test advances time.
+/// fake clock (<see cref="WatchedTime"/>) so waits and backoff happen when the test advances time.
 /// </summary>
 public sealed class AgentHarness : IAsyncDisposable
 {
@@ -27,7 +26,7 @@ public sealed class AgentHarness : IAsyncDisposable
 
     public RecordedTpm Tpm { get; }
 
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-11-28T18:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    public WatchedTime Time { get; } = new();
 
     public ListLoggerProvider Logs { get; } = new();
 

@@ -3,12 +3,15 @@ using System.Collections.Concurrent;
 namespace Keylime.PushAgent.Tests.Support;
 
 /// <summary>
-/// A fake verifier with scripted attestation answers: sessions always pass (token <c>token-N</c>);
-/// capabilities and evidence get the queued answers, then the default (201 / 202).
+/// A fake verifier with scripted attestation answers: session openings get the queued answers,
+/// then pass (token <c>token-N</c>); capabilities and evidence get the queued answers, then the
+/// default (201 / 202).
 /// </summary>
 public sealed class ScriptedVerifier
 {
     private int _sessions;
+
+    public ConcurrentQueue<PeerResponse> SessionOpenings { get; } = new();
 
     public ConcurrentQueue<PeerResponse> Capabilities { get; } = new();
 
@@ -24,6 +27,11 @@ public sealed class ScriptedVerifier
     {
         if (request.Path.EndsWith("/sessions", StringComparison.Ordinal))
         {
+            if (SessionOpenings.TryDequeue(out var refusal))
+            {
+                return refusal;
+            }
+
             var n = Interlocked.Increment(ref _sessions);
             return new PeerResponse(200, "{\"data\":{\"type\":\"session\",\"id\":\"s" + n + "\",\"attributes\":{\"agent_id\":\"a\",\"authentication_requested\":[{\"authentication_class\":\"pop\",\"authentication_type\":\"tpm_pop\",\"chosen_parameters\":{\"challenge\":\"AAECAwQFBgcICQoLDA0ODw==\"}}]}}}");
         }
