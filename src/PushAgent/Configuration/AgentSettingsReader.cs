@@ -125,7 +125,7 @@ public static partial class AgentSettingsReader
         string? value = null;
         foreach (var file in options.ConfigFiles)
         {
-            var table = Tomlyn.TomlSerializer.Deserialize<Tomlyn.Model.TomlTable>(File.ReadAllText(file));
+            var table = Tomlyn.TomlSerializer.Deserialize(File.ReadAllText(file), AgentTomlContext.Default.TomlTable);
             if (table is not null && table.TryGetValue("agent", out var agent) && agent is Tomlyn.Model.TomlTable section
                 && section.TryGetValue("tcti", out var tcti) && tcti is string { Length: > 0 } text)
             {

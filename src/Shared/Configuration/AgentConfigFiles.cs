@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tomlyn;
 using Tomlyn.Model;
+using Tomlyn.Serialization;
 
 namespace Keylime.Shared.Configuration;
 
@@ -79,7 +80,7 @@ internal sealed class AgentConfigFiles
         TomlTable table;
         try
         {
-            table = TomlSerializer.Deserialize<TomlTable>(File.ReadAllText(path)) ?? new TomlTable();
+            table = TomlSerializer.Deserialize(File.ReadAllText(path), AgentTomlContext.Default.TomlTable) ?? new TomlTable();
         }
         catch (TomlException e)
         {
@@ -114,3 +115,7 @@ internal sealed class AgentConfigFiles
         _ => value.ToString() ?? "",
     };
 }
+
+/// <summary>Source-generated TOML reading: no reflection, so the agent can be trimmed and compiled Native AOT.</summary>
+[TomlSerializable(typeof(TomlTable))]
+public sealed partial class AgentTomlContext : TomlSerializerContext;
