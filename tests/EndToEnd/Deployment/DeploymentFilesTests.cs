@@ -105,6 +105,19 @@ public class DeploymentFilesTests
         Assert.StartsWith("postgresql://", Environment("registrar")["KEYLIME_REGISTRAR_DATABASE_URL"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_agent_is_deployed_as_the_Native_AOT_build_that_meets_its_memory_target()
+    {
+        // src/PushAgent/README.md (Memory and CPU): only the AOT build stays under 60 MB resident.
+        var project = File.ReadAllText(Path.Combine(Root, "src", "PushAgent", "Keylime.PushAgent.csproj"));
+        Assert.Contains("<PublishAot>true</PublishAot>", project);
+        var dockerfile = File.ReadAllText(Path.Combine(Root, "deploy", "docker", "Dockerfile.agent"));
+        Assert.Matches(@"apt-get install[^\n]*clang[^\n]*zlib1g-dev", dockerfile);
+        Assert.DoesNotContain("PublishAot=false", dockerfile, StringComparison.Ordinal);
+        var unit = File.ReadAllText(Path.Combine(Root, "deploy", "systemd", "keylime_push_model_agent.service"));
+        Assert.Matches(@"(?m)^ExecStart=\S+/keylime_push_model_agent$", unit);
+    }
+
     [Theory]
     [InlineData("keylime_registrar.service")]
     [InlineData("keylime_verifier.service")]
