@@ -18,7 +18,9 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
     public async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,
         JsonApiRequestData<AttestationRequestAttributes>? data, CancellationToken cancellationToken)
     {
-        var latest = await db.Attestations.AsNoTracking().Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index).FirstOrDefaultAsync(cancellationToken);
+        // One query for the latest attestation and its requested items (tracked: the evidence is saved into them).
+        var latest = await db.Attestations.Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index)
+            .Include(a => a.EvidenceItems.OrderBy(e => e.Position)).FirstOrDefaultAsync(cancellationToken);
         if (latest is null)
         {
             return (null, ApiFailure.NotFound(AttestationService.AgentNotFound));
@@ -45,10 +47,17 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
             return (null, ApiFailure.BadRequest("data.type must be 'attestation' with attributes", "/data/type"));
         }
 
-        var items = await db.EvidenceItems.Where(e => e.AgentId == agentId && e.AttestationIndex == latest.Index).OrderBy(e => e.Position).ToListAsync(cancellationToken);
+        var items = latest.EvidenceItems;
         if (EvidenceValidation.Apply(items, data.Attributes.EvidenceCollected) is { } invalid)
         {
             return (null, invalid);
+        }
+
+        // The worker verifies against this snapshot (spec §7.6 step 1 reads the agent after the evidence arrives).
+        var agent = await VerificationSnapshots.AgentAsync(db, agentId, now, cancellationToken);
+        if (agent is null)
+        {
+            return (null, ApiFailure.NotFound(AttestationService.AgentNotFound));
         }
 
         if (!queue.TryReserve())
@@ -57,22 +66,26 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
                 Math.Max(1, timing.SecondsAfterEvidence)));
         }
 
-        var stored = await StoreAsync(latest, items, now, cancellationToken);
-        if (!stored)
+        if (!await StoreAsync(latest, now, cancellationToken))
         {
             queue.Cancel();
             return (null, Immutable(agentId, latest.Index));
         }
 
-        queue.Enqueue(new VerificationJob(agentId, latest.Index));
-        logger.LogInformation("Evidence received for agent {AgentId} attestation {Index}: {Evidence}", agentId, latest.Index,
-            string.Join(", ", items.Select(i => i.EvidenceType)));
         latest.Stage = AttestationStates.EvaluatingEvidence;
         latest.EvidenceReceivedAt = now;
+        logger.LogInformation("Evidence received for agent {AgentId} attestation {Index}: {Evidence}", agentId, latest.Index,
+            string.Join(", ", items.Select(i => i.EvidenceType)));
+        queue.Enqueue(new VerificationJob(agentId, latest.Index,
+            new VerificationInput(agent.Agent, latest, items) { EarliestTokenExpiry = agent.EarliestTokenExpiry }));
         return (new CreatedAttestation(latest, items), null);
     }
 
-    private async Task<bool> StoreAsync(Attestation latest, List<EvidenceItem> items, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Evidence and the stage change in one transaction (two statements: the conditional stage update, so
+    /// only one PATCH can win, then the items' data in one batch), committed before the 202.
+    /// </summary>
+    private async Task<bool> StoreAsync(Attestation latest, DateTime now, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var moved = await db.Attestations

@@ -10,8 +10,14 @@ using Keylime.Verifier.Data;
 
 namespace Keylime.Verifier.Verification;
 
-/// <summary>Everything one verification reads: the agent row (with its runtime policy), the attestation and its evidence.</summary>
-public sealed record VerificationInput(Agent Agent, Attestation Attestation, IReadOnlyList<EvidenceItem> Items);
+/// <summary>
+/// Everything one verification reads: the agent snapshot (with its policies), the attestation and its
+/// evidence, and the earliest expiry of the agent's live tokens (for the token extension of a pass).
+/// </summary>
+public sealed record VerificationInput(Agent Agent, Attestation Attestation, IReadOnlyList<EvidenceItem> Items)
+{
+    public DateTime? EarliestTokenExpiry { get; init; }
+}
 
 /// <summary>
 /// The checks of spec/verifier.md §8.2, in order: the quote (signature, nonce, pcrDigest, clock against
@@ -21,6 +27,9 @@ public sealed record VerificationInput(Agent Agent, Attestation Attestation, IRe
 /// </summary>
 public sealed class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache policies)
 {
+    /// <summary>The compiled runtime policies the IMA check uses (the worker loads a policy's text when needed).</summary>
+    public RuntimePolicyCache Policies => policies;
+
     public VerificationOutcome Verify(VerificationInput input)
     {
         var quoteItem = input.Items.FirstOrDefault(i => i.EvidenceType == EvidenceKinds.TpmQuote);

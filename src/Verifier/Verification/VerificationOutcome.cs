@@ -31,3 +31,6 @@ public sealed record VerificationOutcome(
     public static VerificationOutcome TimedOut() =>
         new(AttestationStates.PolicyViolation, "verification timed out", "verification.timeout", null, null, "", "");
 }
+
+/// <summary>A finished verification waiting to be recorded.</summary>
+public sealed record VerificationVerdict(VerificationInput Input, VerificationOutcome Outcome);

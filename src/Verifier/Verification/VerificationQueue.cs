@@ -3,8 +3,12 @@ using Keylime.Shared.Configuration;
 
 namespace Keylime.Verifier.Verification;
 
-/// <summary>An attestation whose evidence waits for verification.</summary>
-public readonly record struct VerificationJob(string AgentId, int Index);
+/// <summary>
+/// An attestation whose evidence waits for verification. <paramref name="Input"/> is what PATCH already
+/// read and stored (agent snapshot, attestation, evidence), so the worker verifies it without touching
+/// the database; null for a start-up re-queue, which reads it back from the database.
+/// </summary>
+public readonly record struct VerificationJob(string AgentId, int Index, VerificationInput? Input = null);
 
 /// <summary>
 /// The bounded hand-off between PATCH (which persists evidence, then enqueues) and the verification

@@ -14,14 +14,24 @@ public static class Verdicts
     public static Task<IReadOnlyList<Verdict>> ConsecutivePassesAsync(Stack stack, Agent agent, int count, TimeSpan timeout) =>
         ConsecutivePassesAsync(stack, agent, count, timeout, afterIndex: -1);
 
-    /// <summary>The same, counting only attestations with an index above <paramref name="afterIndex"/>.</summary>
+    /// <summary>
+    /// The same, counting only attestations with an index above <paramref name="afterIndex"/>. Verdicts seen
+    /// are remembered across polls: retention (spec/verifier.md §7.7) deletes a pass once the next one passes
+    /// (failures stay), and each stays the latest for a whole quote interval, so every one is seen.
+    /// </summary>
     public static async Task<IReadOnlyList<Verdict>> ConsecutivePassesAsync(Stack stack, Agent agent, int count, TimeSpan timeout, int afterIndex)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var seen = new SortedDictionary<int, Verdict>();
         IReadOnlyList<Verdict> completed = [];
         while (DateTime.UtcNow < deadline)
         {
-            completed = (await stack.Admin.AllAsync(agent.Uuid)).Where(v => v.Complete && v.Index > afterIndex).ToList();
+            foreach (var verdict in await stack.Admin.AllAsync(agent.Uuid))
+            {
+                seen[verdict.Index] = verdict;
+            }
+
+            completed = seen.Values.Where(v => v.Complete && v.Index > afterIndex).ToList();
             if (completed.Count >= count && completed.TakeLast(count).All(v => v.Evaluation == "pass"))
             {
                 return completed.TakeLast(count).ToList();

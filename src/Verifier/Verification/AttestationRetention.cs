@@ -1,0 +1,38 @@
+using Keylime.Verifier.Attestations;
+using Keylime.Verifier.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Keylime.Verifier.Verification;
+
+/// <summary>
+/// Retention of spec/verifier.md §7.7, run in the transaction that records a passing attestation N: N−1
+/// is deleted (its evidence items go with it, by the foreign key's cascade) when it passed too and the
+/// authenticated attestation before it has the same boot time — i.e. N−1 is neither the latest, nor
+/// the first authenticated one of its boot, nor a failure. "Authenticated" means completed and not a
+/// broken evidence chain, with NULL (a pass) counted in: Keylime's <c>failure_reason != 'broken_evidence_chain'</c>
+/// drops NULL rows in SQL, so it never finds one and never deletes anything (§13, §14).
+/// Attestations that never got evidence are never candidates. One DELETE by primary key.
+/// </summary>
+public static class AttestationRetention
+{
+    public static Task<int> ApplyAsync(VerifierDbContext db, Attestation latest, CancellationToken cancellationToken)
+    {
+        var agentId = latest.AgentId;
+        var previous = latest.Index - 1;
+        if (previous < 1)
+        {
+            return Task.FromResult(0); // N−1 needs an attestation before it
+        }
+
+        return db.Attestations
+            .Where(a => a.AgentId == agentId && a.Index == previous
+                && a.Stage == AttestationStates.VerificationComplete && a.Evaluation == AttestationStates.Pass
+                && db.Attestations
+                    .Where(p => p.AgentId == agentId && p.Index < previous && p.Stage == AttestationStates.VerificationComplete
+                        && (p.FailureReason == null || p.FailureReason != AttestationStates.BrokenEvidenceChain))
+                    .OrderByDescending(p => p.Index)
+                    .Select(p => (DateTime?)p.BootTime)
+                    .FirstOrDefault() == a.BootTime)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+}
