@@ -15,28 +15,33 @@ public sealed record AgentSnapshot(Agent Agent, DateTime? EarliestTokenExpiry);
 /// </summary>
 public static class VerificationSnapshots
 {
+    /// <summary>Compiled once: the LINQ tree is neither re-walked nor looked up in the query cache per call.</summary>
+    private static readonly Func<VerifierDbContext, string, DateTime, CancellationToken, Task<AgentSnapshot?>> AgentQuery =
+        EF.CompileAsyncQuery((VerifierDbContext db, string agentId, DateTime now, CancellationToken _) =>
+            db.Agents.AsNoTracking().Where(a => a.AgentId == agentId).Select(a => new AgentSnapshot(
+                new Agent
+                {
+                    AgentId = a.AgentId,
+                    AkTpm = a.AkTpm,
+                    TpmPolicy = a.TpmPolicy,
+                    VerifierId = a.VerifierId,
+                    RuntimePolicyId = a.RuntimePolicyId,
+                    RuntimePolicy = new RuntimePolicy { Id = a.RuntimePolicyId, Name = a.RuntimePolicy!.Name, Checksum = a.RuntimePolicy.Checksum, Generator = a.RuntimePolicy.Generator },
+                    MbPolicyId = a.MbPolicyId,
+                    MbPolicy = new MeasuredBootPolicy { Id = a.MbPolicyId, Name = a.MbPolicy!.Name, MbPolicy = a.MbPolicy.MbPolicy },
+                    AttestationCount = a.AttestationCount,
+                    TpmClockInfo = a.TpmClockInfo,
+                    NextImaMlEntry = a.NextImaMlEntry,
+                    Pcr10 = a.Pcr10,
+                    BootTime = a.BootTime,
+                    LearnedImaKeyrings = a.LearnedImaKeyrings,
+                    ImaQuoteProgress = a.ImaQuoteProgress,
+                },
+                db.Sessions.Where(s => s.AgentId == a.AgentId && s.Active && s.TokenExpiresAt >= now).Min(s => s.TokenExpiresAt)))
+            .FirstOrDefault());
+
     public static Task<AgentSnapshot?> AgentAsync(VerifierDbContext db, string agentId, DateTime now, CancellationToken cancellationToken) =>
-        db.Agents.AsNoTracking().Where(a => a.AgentId == agentId).Select(a => new AgentSnapshot(
-            new Agent
-            {
-                AgentId = a.AgentId,
-                AkTpm = a.AkTpm,
-                TpmPolicy = a.TpmPolicy,
-                VerifierId = a.VerifierId,
-                RuntimePolicyId = a.RuntimePolicyId,
-                RuntimePolicy = new RuntimePolicy { Id = a.RuntimePolicyId, Name = a.RuntimePolicy!.Name, Checksum = a.RuntimePolicy.Checksum, Generator = a.RuntimePolicy.Generator },
-                MbPolicyId = a.MbPolicyId,
-                MbPolicy = new MeasuredBootPolicy { Id = a.MbPolicyId, Name = a.MbPolicy!.Name, MbPolicy = a.MbPolicy.MbPolicy },
-                AttestationCount = a.AttestationCount,
-                TpmClockInfo = a.TpmClockInfo,
-                NextImaMlEntry = a.NextImaMlEntry,
-                Pcr10 = a.Pcr10,
-                BootTime = a.BootTime,
-                LearnedImaKeyrings = a.LearnedImaKeyrings,
-                ImaQuoteProgress = a.ImaQuoteProgress,
-            },
-            db.Sessions.Where(s => s.AgentId == a.AgentId && s.Active && s.TokenExpiresAt >= now).Min(s => s.TokenExpiresAt)))
-            .FirstOrDefaultAsync(cancellationToken);
+        AgentQuery(db, agentId, now, cancellationToken);
 
     /// <summary>Everything a re-queued attestation needs, or null when it is no longer <c>evaluating_evidence</c>.</summary>
     public static async Task<VerificationInput?> InputAsync(VerifierDbContext db, VerificationJob job, DateTime now, CancellationToken cancellationToken)
