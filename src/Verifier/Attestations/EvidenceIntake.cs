@@ -16,15 +16,15 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
     ILogger<EvidenceIntake> logger)
 {
     /// <summary>One compiled query for the latest attestation and its requested items (tracked: the evidence is saved into them).</summary>
-    private static readonly Func<VerifierDbContext, string, CancellationToken, Task<Attestation?>> LatestWithItems =
+    private static readonly CompiledPerModel<Func<VerifierDbContext, string, CancellationToken, Task<Attestation?>>> LatestWithItems = new(() =>
         EF.CompileAsyncQuery((VerifierDbContext db, string agentId, CancellationToken _) =>
             db.Attestations.Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index)
-                .Include(a => a.EvidenceItems.OrderBy(e => e.Position)).FirstOrDefault());
+                .Include(a => a.EvidenceItems.OrderBy(e => e.Position)).FirstOrDefault()));
 
     public async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,
         JsonApiRequestData<AttestationRequestAttributes>? data, CancellationToken cancellationToken)
     {
-        var latest = await LatestWithItems(db, agentId, cancellationToken);
+        var latest = await LatestWithItems.For(db)(db, agentId, cancellationToken);
         if (latest is null)
         {
             return (null, ApiFailure.NotFound(AttestationService.AgentNotFound));

@@ -16,7 +16,7 @@ public sealed record AgentSnapshot(Agent Agent, DateTime? EarliestTokenExpiry);
 public static class VerificationSnapshots
 {
     /// <summary>Compiled once: the LINQ tree is neither re-walked nor looked up in the query cache per call.</summary>
-    private static readonly Func<VerifierDbContext, string, DateTime, CancellationToken, Task<AgentSnapshot?>> AgentQuery =
+    private static readonly CompiledPerModel<Func<VerifierDbContext, string, DateTime, CancellationToken, Task<AgentSnapshot?>>> AgentQuery = new(() =>
         EF.CompileAsyncQuery((VerifierDbContext db, string agentId, DateTime now, CancellationToken _) =>
             db.Agents.AsNoTracking().Where(a => a.AgentId == agentId).Select(a => new AgentSnapshot(
                 new Agent
@@ -38,10 +38,10 @@ public static class VerificationSnapshots
                     ImaQuoteProgress = a.ImaQuoteProgress,
                 },
                 db.Sessions.Where(s => s.AgentId == a.AgentId && s.Active && s.TokenExpiresAt >= now).Min(s => s.TokenExpiresAt)))
-            .FirstOrDefault());
+            .FirstOrDefault()));
 
     public static Task<AgentSnapshot?> AgentAsync(VerifierDbContext db, string agentId, DateTime now, CancellationToken cancellationToken) =>
-        AgentQuery(db, agentId, now, cancellationToken);
+        AgentQuery.For(db)(db, agentId, now, cancellationToken);
 
     /// <summary>Everything a re-queued attestation needs, or null when it is no longer <c>evaluating_evidence</c>.</summary>
     public static async Task<VerificationInput?> InputAsync(VerifierDbContext db, VerificationJob job, DateTime now, CancellationToken cancellationToken)
