@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Keylime.Registrar.Storage;
 
@@ -13,21 +15,20 @@ public sealed record StoredKey(string? Key);
 /// </summary>
 public static class RegistrarQueries
 {
-    private static readonly Func<RegistrarDbContext, string, CancellationToken, Task<RegisteredAgent?>> FindQuery =
-        EF.CompileAsyncQuery((RegistrarDbContext db, string agentId, CancellationToken _) =>
-            db.Agents.AsNoTracking().FirstOrDefault(a => a.AgentId == agentId));
-
-    private static readonly Func<RegistrarDbContext, string, CancellationToken, Task<StoredKey?>> KeyQuery =
-        EF.CompileAsyncQuery((RegistrarDbContext db, string agentId, CancellationToken _) =>
-            db.Agents.Where(a => a.AgentId == agentId).Select(a => new StoredKey(a.Key)).FirstOrDefault());
+    // A compiled query runs only against the model it was first used with; there is one model per
+    // provider (a process uses one, an in-process host in tests may use both), so one compilation each.
+    private static readonly ConditionalWeakTable<IModel, Func<RegistrarDbContext, string, CancellationToken, Task<RegisteredAgent?>>> FindQueries = [];
+    private static readonly ConditionalWeakTable<IModel, Func<RegistrarDbContext, string, CancellationToken, Task<StoredKey?>>> KeyQueries = [];
 
     /// <summary>The whole row, untracked; null when the agent is unknown.</summary>
     public static Task<RegisteredAgent?> FindAsync(RegistrarDbContext db, string agentId, CancellationToken cancellationToken) =>
-        FindQuery(db, agentId, cancellationToken);
+        FindQueries.GetValue(db.Model, static _ => EF.CompileAsyncQuery((RegistrarDbContext db, string agentId, CancellationToken _) =>
+            db.Agents.AsNoTracking().FirstOrDefault(a => a.AgentId == agentId)))(db, agentId, cancellationToken);
 
     /// <summary>Only the activation key; null when the agent is unknown.</summary>
     public static Task<StoredKey?> KeyAsync(RegistrarDbContext db, string agentId, CancellationToken cancellationToken) =>
-        KeyQuery(db, agentId, cancellationToken);
+        KeyQueries.GetValue(db.Model, static _ => EF.CompileAsyncQuery((RegistrarDbContext db, string agentId, CancellationToken _) =>
+            db.Agents.Where(a => a.AgentId == agentId).Select(a => new StoredKey(a.Key)).FirstOrDefault()))(db, agentId, cancellationToken);
 
     /// <summary>
     /// Inserts a new registration; false (nothing written) when the ID is already taken — another
