@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -174,7 +173,7 @@ public sealed class SimulatedAgent : IDisposable
 
     public void Dispose() => _tpm.Dispose();
 
-    private CycleResult Refused(string what, HttpStatusCode status, string body, string? note)
+    private CycleResult Refused(string what, HttpStatusCode status, byte[] body, string? note)
     {
         // Only a 401 means the token is bad. (The Rust agent also re-authenticates after a 403, but a
         // 403 here is a timed-out or refused agent, and re-authenticating every cycle would only run
@@ -184,7 +183,8 @@ public sealed class SimulatedAgent : IDisposable
             _session.Invalidate();
         }
 
-        return CycleResult.Failed($"{what} {(int)status}", note ?? (body.Length > 300 ? body[..300] : body));
+        var text = Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 300)));
+        return CycleResult.Failed($"{what} {(int)status}", note ?? text);
     }
 
     /// <summary>
@@ -216,20 +216,21 @@ public sealed class SimulatedAgent : IDisposable
         }
     }
 
-    private async Task<(HttpStatusCode Status, string Body, Uri? Location)> SendAsync<T>(
+    private async Task<(HttpStatusCode Status, byte[] Body, Uri? Location)> SendAsync<T>(
         HttpMethod method, Uri url, string token, T? body, JsonTypeInfo<T>? type, CancellationToken cancellationToken)
     {
+        // Headers added unparsed: the typed header values cost a parse and several allocations per request.
         using var request = new HttpRequestMessage(method, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaType));
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        request.Headers.TryAddWithoutValidation("Accept", MediaType);
         if (body is not null && type is not null)
         {
             request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, type));
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", MediaType);
         }
 
         using var response = await _endpoints.Agents.SendAsync(request, cancellationToken);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken), response.Headers.Location);
+        return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken), response.Headers.Location);
     }
 }
 
