@@ -15,10 +15,10 @@ namespace Keylime.Verifier.Attestations;
 public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue, AttestationTiming timing, TimeProvider time,
     ILogger<EvidenceIntake> logger)
 {
-    /// <summary>One compiled query for the latest attestation and its requested items (tracked: the evidence is saved into them).</summary>
+    /// <summary>One compiled query for the latest attestation and its requested items (untracked: the evidence is written by SQL).</summary>
     private static readonly CompiledPerModel<Func<VerifierDbContext, string, CancellationToken, Task<Attestation?>>> LatestWithItems = new(() =>
         EF.CompileAsyncQuery((VerifierDbContext db, string agentId, CancellationToken _) =>
-            db.Attestations.Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index)
+            db.Attestations.AsNoTracking().Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index)
                 .Include(a => a.EvidenceItems.OrderBy(e => e.Position)).FirstOrDefault()));
 
     public async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,
@@ -86,22 +86,22 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
     }
 
     /// <summary>
-    /// Evidence and the stage change in one transaction (two statements: the conditional stage update, so
-    /// only one PATCH can win, then the items' data in one batch), committed before the 202.
+    /// Evidence and the stage change in one transaction (the conditional stage update, so only one PATCH
+    /// can win, then each item's data: one statement for a quote), committed before the 202.
     /// </summary>
     private async Task<bool> StoreAsync(Attestation latest, DateTime now, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var moved = await db.Attestations
-            .Where(a => a.AgentId == latest.AgentId && a.Index == latest.Index && a.Stage == AttestationStates.AwaitingEvidence)
-            .ExecuteUpdateAsync(set => set.SetProperty(a => a.Stage, AttestationStates.EvaluatingEvidence).SetProperty(a => a.EvidenceReceivedAt, now),
-                cancellationToken);
-        if (moved != 1)
+        if (await VerdictStatements.EvidenceReceivedAsync(db, latest, now, cancellationToken) != 1)
         {
             return false;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        foreach (var item in latest.EvidenceItems)
+        {
+            await VerdictStatements.EvidenceDataAsync(db, item, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return true;
     }

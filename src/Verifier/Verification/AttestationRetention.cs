@@ -1,6 +1,4 @@
-using Keylime.Verifier.Attestations;
 using Keylime.Verifier.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace Keylime.Verifier.Verification;
 
@@ -11,7 +9,7 @@ namespace Keylime.Verifier.Verification;
 /// the first authenticated one of its boot, nor a failure. "Authenticated" means completed and not a
 /// broken evidence chain, with NULL (a pass) counted in: Keylime's <c>failure_reason != 'broken_evidence_chain'</c>
 /// drops NULL rows in SQL, so it never finds one and never deletes anything (§13, §14).
-/// Attestations that never got evidence are never candidates. One DELETE by primary key.
+/// Attestations that never got evidence are never candidates. One DELETE by primary key (SQL in <see cref="VerdictStatements"/>).
 /// </summary>
 public static class AttestationRetention
 {
@@ -24,15 +22,6 @@ public static class AttestationRetention
             return Task.FromResult(0); // N−1 needs an attestation before it
         }
 
-        return db.Attestations
-            .Where(a => a.AgentId == agentId && a.Index == previous
-                && a.Stage == AttestationStates.VerificationComplete && a.Evaluation == AttestationStates.Pass
-                && db.Attestations
-                    .Where(p => p.AgentId == agentId && p.Index < previous && p.Stage == AttestationStates.VerificationComplete
-                        && (p.FailureReason == null || p.FailureReason != AttestationStates.BrokenEvidenceChain))
-                    .OrderByDescending(p => p.Index)
-                    .Select(p => (DateTime?)p.BootTime)
-                    .FirstOrDefault() == a.BootTime)
-            .ExecuteDeleteAsync(cancellationToken);
+        return VerdictStatements.DeletePreviousIfRedundantAsync(db, agentId, previous, cancellationToken);
     }
 }

@@ -1,13 +1,12 @@
 using Keylime.Shared.Configuration;
 using Keylime.Verifier.Attestations;
 using Keylime.Verifier.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace Keylime.Verifier.Verification;
 
 /// <summary>
 /// Commits verdicts (spec/verifier.md §7.6 steps 5–9), several in one transaction when the workers
-/// have several ready (group commit), each with single-statement updates: the attestation (only if it is
+/// have several ready (group commit), each with single-statement updates (<see cref="VerdictStatements"/>): the attestation (only if it is
 /// still <c>evaluating_evidence</c>, so a verdict is recorded exactly once even when two instances
 /// re-queued the same attestation), its IMA results, the agent's counters and state (computed in SQL, so
 /// nothing is read first), on a pass the token extension when it is due, then retention (§7.7).
@@ -37,15 +36,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
         CancellationToken cancellationToken)
     {
         var attestation = input.Attestation;
-        var completed = await db.Attestations
-            .Where(a => a.AgentId == attestation.AgentId && a.Index == attestation.Index && a.Stage == AttestationStates.EvaluatingEvidence)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(a => a.Stage, AttestationStates.VerificationComplete)
-                .SetProperty(a => a.Evaluation, outcome.Evaluation)
-                .SetProperty(a => a.FailureReason, outcome.FailureReason)
-                .SetProperty(a => a.FailureDetail, outcome.Detail)
-                .SetProperty(a => a.VerificationCompletedAt, now), cancellationToken);
-        if (completed != 1)
+        if (await VerdictStatements.CompleteAsync(db, attestation, outcome, now, cancellationToken) != 1)
         {
             return false;
         }
@@ -53,10 +44,11 @@ public sealed class VerificationRecorder(VerifierOptions options)
         if (outcome.Ima is { } ima && input.Items.FirstOrDefault(i => i.EvidenceType == EvidenceKinds.ImaLog) is { } imaItem)
         {
             var results = AttestationResources.Write(new EvidenceResults(ima.CertifiedEntryCount), ProtocolJson.Default.EvidenceResults);
-            await db.EvidenceItems.Where(e => e.Id == imaItem.Id).ExecuteUpdateAsync(set => set.SetProperty(e => e.Results, results), cancellationToken);
+            await VerdictStatements.EvidenceResultsAsync(db, imaItem.Id, results, cancellationToken);
         }
 
-        await UpdateAgentAsync(db, input, outcome, now, cancellationToken);
+        await VerdictStatements.AgentAsync(db, attestation.AgentId, outcome, new DateTimeOffset(now).ToUnixTimeSeconds(),
+            options.AutoRecoverAttestationFailures, new DateTimeOffset(attestation.BootTime).ToUnixTimeSeconds(), cancellationToken);
         if (outcome.Passed)
         {
             await ExtendTokensAsync(db, input, now, cancellationToken);
@@ -64,52 +56,6 @@ public sealed class VerificationRecorder(VerifierOptions options)
         }
 
         return true;
-    }
-
-    /// <summary>The agent's side of the verdict as one UPDATE; counters and state transitions are SQL expressions.</summary>
-    private Task<int> UpdateAgentAsync(VerifierDbContext db, VerificationInput input, VerificationOutcome outcome, DateTime now,
-        CancellationToken cancellationToken)
-    {
-        var seconds = new DateTimeOffset(now).ToUnixTimeSeconds();
-        var autoRecover = options.AutoRecoverAttestationFailures;
-        var bootTime = new DateTimeOffset(input.Attestation.BootTime).ToUnixTimeSeconds();
-        return db.Agents.Where(a => a.AgentId == input.Attestation.AgentId).ExecuteUpdateAsync(set =>
-        {
-            set.SetProperty(a => a.AcceptAttestations, true).SetProperty(a => a.LastReceivedQuote, seconds);
-            if (outcome.Passed)
-            {
-                set.SetProperty(a => a.AttestationCount, a => a.AttestationCount + 1)
-                    .SetProperty(a => a.LastSuccessfulAttestation, seconds)
-                    // Failures are forgiven only with auto_recover_attestation_failures (status stays FAIL otherwise).
-                    .SetProperty(a => a.ConsecutiveAttestationFailures, a => autoRecover ? 0 : (int?)(a.ConsecutiveAttestationFailures ?? 0))
-                    .SetProperty(a => a.OperationalState,
-                        a => a.OperationalState == null || a.OperationalState == OperationalStates.Start ? OperationalStates.GetQuote : a.OperationalState);
-            }
-            else
-            {
-                set.SetProperty(a => a.ConsecutiveAttestationFailures, a => (int?)((a.ConsecutiveAttestationFailures ?? 0) + 1))
-                    .SetProperty(a => a.LastEventId, outcome.EventId);
-            }
-
-            if (outcome.Clock is { } clock)
-            {
-                set.SetProperty(a => a.TpmClockInfo, ClockJson.Write(clock)); // only authenticated quotes become the clock reference
-            }
-
-            if (outcome.HashAlg.Length > 0)
-            {
-                set.SetProperty(a => a.HashAlg, outcome.HashAlg).SetProperty(a => a.SignAlg, outcome.SignAlg);
-            }
-
-            if (outcome.Ima is { } ima)
-            {
-                set.SetProperty(a => a.NextImaMlEntry, ima.NextEntry)
-                    .SetProperty(a => a.Pcr10, ima.Pcr10)
-                    .SetProperty(a => a.ImaQuoteProgress, ProgressJson.Write(ima.Progress))
-                    .SetProperty(a => a.LearnedImaKeyrings, ima.LearnedKeyrings)
-                    .SetProperty(a => a.BootTime, ima.Pcr10 is null ? 0 : bootTime);
-            }
-        }, cancellationToken);
     }
 
     /// <summary>
@@ -124,8 +70,6 @@ public sealed class VerificationRecorder(VerifierOptions options)
             return;
         }
 
-        var expires = now.AddSeconds(options.SessionLifetime);
-        await db.Sessions.Where(s => s.AgentId == input.Attestation.AgentId && s.Active && s.TokenExpiresAt >= now && s.TokenExpiresAt < halfway)
-            .ExecuteUpdateAsync(set => set.SetProperty(s => s.TokenExpiresAt, expires), cancellationToken);
+        await VerdictStatements.ExtendTokensAsync(db, input.Attestation.AgentId, now, halfway, now.AddSeconds(options.SessionLifetime), cancellationToken);
     }
 }
