@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (PostgreSQL, swtpm, tpm2-tools), starts a
+# The test command: installs what the tests need (PostgreSQL, swtpm, tpm2-tools, clang and
+# zlib1g-dev for the Native AOT agent), starts a
 # throwaway PostgreSQL cluster on a free 127.0.0.1 port, runs every test of Keylime.sln, stops
 # PostgreSQL by PID (even on failure) and exits with the tests' status.
 #
@@ -22,6 +23,9 @@ install_missing() {
   command -v swtpm_setup >/dev/null || pkgs+=(swtpm-tools)
   command -v tpm2_createek >/dev/null || pkgs+=(tpm2-tools)
   [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || pkgs+=(postgresql)
+  # Native AOT publish of the agent (AotAgentTests): the linker driver and libz.
+  command -v clang >/dev/null || pkgs+=(clang)
+  dpkg -s zlib1g-dev >/dev/null 2>&1 || pkgs+=(zlib1g-dev)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "installing ${pkgs[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace Keylime.TestSupport;
 
 /// <summary>
-/// A program of this repository run as a real process (<c>dotnet &lt;dll&gt; args</c>) with its
-/// own environment; output goes to a log file (a pipe nobody reads would block it). Stopped by PID:
+/// A program of this repository run as a real process (<c>dotnet &lt;dll&gt; args</c>, or a native
+/// executable) with its own environment; output goes to a log file (a pipe nobody reads would block
+/// it). Stopped by PID:
 /// <see cref="Stop"/> sends SIGTERM (a clean stop), <see cref="Kill"/> SIGKILL (a crash).
 /// </summary>
 public sealed class ChildProcess : IDisposable
@@ -45,16 +46,22 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Starts <c>dotnet <paramref name="dll"/></c>; the log is <paramref name="logDirectory"/>/<paramref name="name"/>.log (appended).</summary>
-    public static ChildProcess Start(string name, string dll, IEnumerable<string> arguments, IDictionary<string, string> environment, string logDirectory)
+    public static ChildProcess Start(string name, string dll, IEnumerable<string> arguments, IDictionary<string, string> environment, string logDirectory) =>
+        StartProgram(name, "dotnet", [dll, .. arguments], environment, logDirectory);
+
+    /// <summary>Starts a native executable (e.g. a Native AOT publish) directly, otherwise as <see cref="Start"/>.</summary>
+    public static ChildProcess StartExecutable(string name, string executable, IEnumerable<string> arguments, IDictionary<string, string> environment, string logDirectory) =>
+        StartProgram(name, executable, arguments, environment, logDirectory);
+
+    private static ChildProcess StartProgram(string name, string program, IEnumerable<string> arguments, IDictionary<string, string> environment, string logDirectory)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(program)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = logDirectory,
         };
-        psi.ArgumentList.Add(dll);
         foreach (var a in arguments)
         {
             psi.ArgumentList.Add(a);

@@ -3,7 +3,8 @@ using Keylime.TestSupport;
 namespace Keylime.EndToEnd.Support;
 
 /// <summary>
-/// A push agent as a real process (<c>dotnet keylime_push_model_agent.dll</c>) against a
+/// A push agent as a real process (<c>dotnet keylime_push_model_agent.dll</c>, or a given native
+/// executable such as the Native AOT publish) against a
 /// <see cref="Stack"/>: its own KEYLIME_DIR, agent.conf, an IMA log file the test controls, and a
 /// manufactured swtpm (TCTI=swtpm:…) unless it runs on the software TPM (<c>--avoid-tpm</c>).
 /// </summary>
@@ -11,15 +12,17 @@ public sealed class Agent : IDisposable
 {
     private readonly Stack _stack;
     private readonly bool _avoidTpm;
+    private readonly string? _executable;
     private ChildProcess? _process;
 
-    private Agent(Stack stack, string uuid, string directory, Swtpm? tpm, bool avoidTpm)
+    private Agent(Stack stack, string uuid, string directory, Swtpm? tpm, bool avoidTpm, string? executable)
     {
         _stack = stack;
         Uuid = uuid;
         Directory = directory;
         Tpm = tpm;
         _avoidTpm = avoidTpm;
+        _executable = executable;
     }
 
     public string Uuid { get; }
@@ -36,7 +39,7 @@ public sealed class Agent : IDisposable
 
     public string Log => _process?.Log ?? "";
 
-    internal static Agent Start(Stack stack, bool avoidTpm, Action<Swtpm>? prepareTpm)
+    internal static Agent Start(Stack stack, bool avoidTpm, Action<Swtpm>? prepareTpm, string? executable)
     {
         var uuid = Guid.NewGuid().ToString();
         var dir = System.IO.Directory.CreateDirectory(Path.Combine(stack.Directory, "agent-" + uuid[..8])).FullName;
@@ -66,7 +69,7 @@ public sealed class Agent : IDisposable
             "exponential_backoff_max_retries = 1000",
             "attestation_interval_seconds = 1",
             ""));
-        var agent = new Agent(stack, uuid, dir, tpm, avoidTpm);
+        var agent = new Agent(stack, uuid, dir, tpm, avoidTpm, executable);
         agent.Run();
         return agent;
     }
@@ -85,7 +88,10 @@ public sealed class Agent : IDisposable
         }
 
         _process?.Dispose();
-        _process = ChildProcess.Start("agent", KeylimeBinaries.PushAgent, _avoidTpm ? ["--avoid-tpm"] : [], env, Directory);
+        string[] arguments = _avoidTpm ? ["--avoid-tpm"] : [];
+        _process = _executable is null
+            ? ChildProcess.Start("agent", KeylimeBinaries.PushAgent, arguments, env, Directory)
+            : ChildProcess.StartExecutable("agent", _executable, arguments, env, Directory);
     }
 
     /// <summary>SIGKILL: the agent stops sending evidence without any goodbye.</summary>

@@ -98,10 +98,13 @@ public sealed class Stack : IDisposable
         Verifier = StartVerifier();
     }
 
-    /// <summary>Starts a push agent (on a fresh manufactured swtpm, or the software TPM) that registers with this stack.</summary>
-    public Agent StartAgent(bool avoidTpm = false, Action<Swtpm>? prepareTpm = null)
+    /// <summary>
+    /// Starts a push agent (on a fresh manufactured swtpm, or the software TPM) that registers with this
+    /// stack: the JIT build, or <paramref name="executable"/> (a native agent binary) when given.
+    /// </summary>
+    public Agent StartAgent(bool avoidTpm = false, Action<Swtpm>? prepareTpm = null, string? executable = null)
     {
-        var agent = Agent.Start(this, avoidTpm, prepareTpm);
+        var agent = Agent.Start(this, avoidTpm, prepareTpm, executable);
         lock (_agents)
         {
             _agents.Add(agent);
