@@ -35,14 +35,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$(( 20000 + RANDOM % 30000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  log "no free port found"; return 1
-}
+# free_port (the one the other scripts use).
+# shellcheck source=../scripts/lib/postgres.sh
+. scripts/lib/postgres.sh
 
 WORK=$(mktemp -d -t keylime-regload.XXXXXX)
 [ -n "$REGISTRAR_LOG" ] || REGISTRAR_LOG="$WORK/registrar.log"

@@ -1,6 +1,6 @@
-# Sourced (not run) by scripts/test.sh and bench/run-loadgen.sh: a throwaway PostgreSQL cluster on a
-# free 127.0.0.1 port, tuned for tests (durability off: it is deleted afterwards), stopped by the
-# postmaster's PID. Uses the caller's log function when it has one.
+# Sourced (not run) by scripts/test.sh, bench/run-loadgen.sh and bench/run-registrar-load.sh:
+# a throwaway PostgreSQL cluster on a free 127.0.0.1 port, tuned for tests (durability off: it is
+# deleted afterwards), stopped by the postmaster's PID. Uses the caller's log function when it has one.
 #
 #   pg_start DIR   initdb in DIR/data (user keylime, trust auth) and start the server (as root: as
 #                  user postgres, so the folders above DIR must be reachable by it); sets PG_PID,
