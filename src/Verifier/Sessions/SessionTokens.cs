@@ -42,12 +42,18 @@ public static class PopTokens
 
     public static bool Matches(string secret, string storedHash)
     {
-        Span<byte> actual = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(secret), actual);
         Span<byte> expected = stackalloc byte[32];
         return Convert.FromHexString(storedHash, expected, out _, out var written) == System.Buffers.OperationStatus.Done
                && written == 32
-               && CryptographicOperations.FixedTimeEquals(actual, expected);
+               && Matches(secret, expected);
+    }
+
+    /// <summary>The secret's SHA-256 against a stored hash, compared in fixed time.</summary>
+    public static bool Matches(string secret, ReadOnlySpan<byte> storedHash)
+    {
+        Span<byte> actual = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(secret), actual);
+        return CryptographicOperations.FixedTimeEquals(actual, storedHash);
     }
 }
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Keylime.Verifier.Agents;
 
 namespace Keylime.Verifier.Sessions;
@@ -50,9 +48,7 @@ public sealed class TokenCache(TimeProvider time) : IAgentRemovalListener
             return null;
         }
 
-        Span<byte> actual = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(secret), actual);
-        return CryptographicOperations.FixedTimeEquals(actual, entry.SecretHash) ? entry.AgentId : null;
+        return PopTokens.Matches(secret, entry.SecretHash) ? entry.AgentId : null;
     }
 
     /// <summary>Remembers a token the database has just accepted (hash as stored, hex).</summary>

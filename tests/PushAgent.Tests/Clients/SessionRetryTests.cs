@@ -9,33 +9,15 @@ namespace Keylime.PushAgent.Tests.Clients;
 /// Retry-After (spec/verifier.md §6.7), and the agent waits that long instead of failing the round
 /// and coming back with another session request. Fake time; a fake verifier over real TLS.
 /// </summary>
-public sealed class SessionRetryTests : IAsyncLifetime
+public sealed class SessionRetryTests : ScriptedPeers
 {
-    private readonly TestPki _pki = TestPki.Create();
-    private readonly ScriptedVerifier _script = new();
-    private FakePeer _verifier = null!;
-    private FakePeer _registrar = null!;
-
-    public async Task InitializeAsync()
-    {
-        _verifier = await FakePeer.StartAsync(_script.Respond, _pki);
-        _registrar = await FakePeer.StartAsync(Peers.Registrar, tls: null);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _verifier.DisposeAsync();
-        await _registrar.DisposeAsync();
-        _pki.Dispose();
-    }
-
-    private AgentHarness Agent(int maxRetries) => new(AgentHarness.SettingsFor(_verifier.Url, _registrar.Url, _pki, _pki.Directory) with
+    private AgentHarness Agent(int maxRetries) => new(AgentHarness.SettingsFor(VerifierPeer.Url, RegistrarPeer.Url, Pki, Pki.Directory) with
     {
         Backoff = new(TimeSpan.FromSeconds(10), maxRetries, TimeSpan.FromSeconds(300)),
     });
 
     private RecordedRequest[] SessionOpenings() =>
-        _verifier.Received.Where(r => r.Method == "POST" && r.Path.EndsWith("/sessions", StringComparison.Ordinal)).ToArray();
+        VerifierPeer.Received.Where(r => r.Method == "POST" && r.Path.EndsWith("/sessions", StringComparison.Ordinal)).ToArray();
 
     private static PeerResponse RateLimited(int retryAfterSeconds) =>
         new(429, """{"errors":[{"status":"429","title":"Too Many Requests","detail":"Too many session requests"}]}""",
@@ -44,14 +26,14 @@ public sealed class SessionRetryTests : IAsyncLifetime
     [Fact]
     public async Task A_session_opening_refused_with_429_is_sent_again_after_its_Retry_After()
     {
-        _script.SessionOpenings.Enqueue(RateLimited(45));
+        Script.SessionOpenings.Enqueue(RateLimited(45));
         await using var agent = Agent(maxRetries: 3);
         agent.Start();
         await agent.Time.AdvanceWhenWaiting(TimeSpan.FromSeconds(45));
         await Eventually.True(() => agent.Machine.AcceptedEvidence == 1, "evidence accepted");
         Assert.Equal(2, SessionOpenings().Length);
         Assert.DoesNotContain(agent.Transitions, t => t.To == AgentState.AttestationFailed);
-        Assert.All(_verifier.Received.Where(r => r.Path.Contains("/sessions", StringComparison.Ordinal)), r => Assert.Null(r.Header("X-Request-ID")));
+        Assert.All(VerifierPeer.Received.Where(r => r.Path.Contains("/sessions", StringComparison.Ordinal)), r => Assert.Null(r.Header("X-Request-ID")));
     }
 
     [Fact]
@@ -61,9 +43,9 @@ public sealed class SessionRetryTests : IAsyncLifetime
         await using var verifier = await FakePeer.StartAsync(
             r => r.Method == "PATCH" && r.Path.Contains("/sessions/", StringComparison.Ordinal) && Interlocked.Increment(ref patches) == 1
                 ? new PeerResponse(503, "{}")
-                : _script.Respond(r),
-            _pki);
-        await using var agent = new AgentHarness(AgentHarness.SettingsFor(verifier.Url, _registrar.Url, _pki, _pki.Directory) with
+                : Script.Respond(r),
+            Pki);
+        await using var agent = new AgentHarness(AgentHarness.SettingsFor(verifier.Url, RegistrarPeer.Url, Pki, Pki.Directory) with
         {
             Backoff = new(TimeSpan.FromSeconds(10), 3, TimeSpan.FromSeconds(300)),
         });
@@ -76,8 +58,8 @@ public sealed class SessionRetryTests : IAsyncLifetime
     [Fact]
     public async Task When_the_retries_are_used_up_the_session_is_not_requested_again_until_the_next_round()
     {
-        _script.SessionOpenings.Enqueue(RateLimited(30));
-        _script.SessionOpenings.Enqueue(RateLimited(30));
+        Script.SessionOpenings.Enqueue(RateLimited(30));
+        Script.SessionOpenings.Enqueue(RateLimited(30));
         await using var agent = Agent(maxRetries: 1);
         agent.Start();
         await agent.Time.AdvanceWhenWaiting(TimeSpan.FromSeconds(30));

@@ -9,38 +9,20 @@ namespace Keylime.PushAgent.Tests.StateMachine;
 /// spec/push-agent.md §2.1: what each verifier/registrar answer does to the agent's state, and how
 /// long it waits (fake time), against fake peers over real HTTPS.
 /// </summary>
-public sealed class StateTransitionTests : IAsyncLifetime
+public sealed class StateTransitionTests : ScriptedPeers
 {
-    private readonly TestPki _pki = TestPki.Create();
-    private readonly ScriptedVerifier _script = new();
-    private FakePeer _verifier = null!;
-    private FakePeer _registrar = null!;
-
-    public async Task InitializeAsync()
-    {
-        _verifier = await FakePeer.StartAsync(_script.Respond, _pki);
-        _registrar = await FakePeer.StartAsync(Peers.Registrar, tls: null);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _verifier.DisposeAsync();
-        await _registrar.DisposeAsync();
-        _pki.Dispose();
-    }
-
     private AgentHarness Agent(Func<Keylime.PushAgent.Configuration.AgentSettings, Keylime.PushAgent.Configuration.AgentSettings>? tweak = null)
     {
-        var settings = AgentHarness.SettingsFor(_verifier.Url, _registrar.Url, _pki, _pki.Directory);
+        var settings = AgentHarness.SettingsFor(VerifierPeer.Url, RegistrarPeer.Url, Pki, Pki.Directory);
         settings = settings with { Backoff = new(TimeSpan.FromSeconds(10), 0, TimeSpan.FromSeconds(300)) };
         return new AgentHarness(tweak is null ? settings : tweak(settings));
     }
 
     private RecordedRequest[] Attestations(string method) =>
-        _verifier.Received.Where(r => r.Method == method && r.Path.Contains("/attestations", StringComparison.Ordinal)).ToArray();
+        VerifierPeer.Received.Where(r => r.Method == method && r.Path.Contains("/attestations", StringComparison.Ordinal)).ToArray();
 
     private RecordedRequest[] Sessions() =>
-        _verifier.Received.Where(r => r.Method == "POST" && r.Path.EndsWith("/sessions", StringComparison.Ordinal)).ToArray();
+        VerifierPeer.Received.Where(r => r.Method == "POST" && r.Path.EndsWith("/sessions", StringComparison.Ordinal)).ToArray();
 
     [Fact]
     public async Task Accepted_evidence_waits_seconds_to_next_attestation_then_negotiates_again()
@@ -59,7 +41,7 @@ public sealed class StateTransitionTests : IAsyncLifetime
     [Fact]
     public async Task Capabilities_refused_with_422_log_the_verifiers_detail_and_retry_after_the_interval()
     {
-        _script.Capabilities.Enqueue(ScriptedVerifier.Error(422, "hash algorithm sha1 is not accepted"));
+        Script.Capabilities.Enqueue(ScriptedVerifier.Error(422, "hash algorithm sha1 is not accepted"));
         await using var agent = Agent();
         agent.Start();
         await Eventually.True(() => agent.Machine.State == AgentState.AttestationFailed && agent.Machine.WaitingUntil is not null, "AttestationFailed");
@@ -73,7 +55,7 @@ public sealed class StateTransitionTests : IAsyncLifetime
     [Fact]
     public async Task A_401_drops_the_token_and_negotiates_again_at_once_with_a_new_session()
     {
-        _script.Capabilities.Enqueue(ScriptedVerifier.Error(401, "token expired"));
+        Script.Capabilities.Enqueue(ScriptedVerifier.Error(401, "token expired"));
         await using var agent = Agent();
         agent.Start();
         await Eventually.True(() => agent.Machine.AcceptedEvidence == 1, "evidence accepted");
@@ -86,7 +68,7 @@ public sealed class StateTransitionTests : IAsyncLifetime
     [Fact]
     public async Task A_403_goes_to_AttestationFailed_and_the_next_round_keeps_the_token()
     {
-        _script.Evidence.Enqueue(ScriptedVerifier.Error(403, "attestation is not the latest"));
+        Script.Evidence.Enqueue(ScriptedVerifier.Error(403, "attestation is not the latest"));
         await using var agent = Agent();
         agent.Start();
         await Eventually.True(() => agent.Machine.State == AgentState.AttestationFailed && agent.Machine.WaitingUntil is not null, "AttestationFailed");
@@ -103,7 +85,7 @@ public sealed class StateTransitionTests : IAsyncLifetime
     {
         for (var i = 0; i < 4; i++)
         {
-            _script.Evidence.Enqueue(ScriptedVerifier.Error(403, "challenges expired"));
+            Script.Evidence.Enqueue(ScriptedVerifier.Error(403, "challenges expired"));
         }
 
         await using var agent = Agent();
@@ -125,7 +107,7 @@ public sealed class StateTransitionTests : IAsyncLifetime
     [Fact]
     public async Task Evidence_that_cannot_be_collected_is_reported_with_the_error_document()
     {
-        await using var agent = Agent(s => s with { MeasuredBootLogPath = Path.Combine(_pki.Directory, "no-uefi-log") });
+        await using var agent = Agent(s => s with { MeasuredBootLogPath = Path.Combine(Pki.Directory, "no-uefi-log") });
         agent.Start();
         await Eventually.True(() => agent.Machine.AcceptedEvidence == 1, "PATCH answered");
         var body = JsonNode.Parse(Attestations("PATCH")[0].Body)!;
@@ -154,8 +136,8 @@ public sealed class StateTransitionTests : IAsyncLifetime
     {
         var attempts = 0;
         await using var registrar = await FakePeer.StartAsync(
-            r => r.Method == "POST" && Interlocked.Increment(ref attempts) == 1 ? new PeerResponse(500, "{}") : Peers.Registrar(r), _pki);
-        await using var agent = Agent(s => s with { RegistrarUrl = registrar.Url, RegistrarCaCertificate = _pki.CaFile });
+            r => r.Method == "POST" && Interlocked.Increment(ref attempts) == 1 ? new PeerResponse(500, "{}") : Peers.Registrar(r), Pki);
+        await using var agent = Agent(s => s with { RegistrarUrl = registrar.Url, RegistrarCaCertificate = Pki.CaFile });
         agent.Start();
         await Eventually.True(() => agent.Machine.State == AgentState.RegistrationFailed && agent.Machine.WaitingUntil is not null, "RegistrationFailed");
         agent.Time.Advance(TimeSpan.FromSeconds(60));
