@@ -3,17 +3,20 @@
 # throwaway PostgreSQL cluster) on a free 127.0.0.1 port, runs the load generator against it and
 # prints its figures, then stops everything it started, by PID.
 #
-# Usage: bench/run-loadgen.sh [--postgres] [--quote-interval S] [--verifier-dll PATH] [--verifier-log FILE]
+# Usage: bench/run-loadgen.sh [--postgres] [--pg-params QUERY] [--quote-interval S] [--verifier-dll PATH] [--verifier-log FILE]
 #                             [loadgen options...]
 #   e.g. bench/run-loadgen.sh --postgres --agents 100 --duration 30 --ak ecc
 # Load generator options (--agents, --duration, --warmup, --cycles, --ak, --ima, ...) are passed on;
-# --verifier, --ca, --client-cert, --client-key and --verifier-pid are filled in here.
+# --pg-params appends libpq/Npgsql connection parameters to the database_url (e.g.
+# 'Max_Auto_Prepare=0' to measure without the verifier's default statement preparation).
+# --verifier, --ca, --client-cert, --client-key, --verifier-pid and --database-pid are filled in here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf 'run-loadgen: %s\n' "$*" >&2; }
 
 POSTGRES=0
+PG_PARAMS=""
 # Low enough that back-to-back cycles are never "premature" (the verifier rounds the wait to whole
 # seconds) and the silence timeout (5 × interval, at least 1 s) stays above a cycle's latency.
 QUOTE_INTERVAL=0.5
@@ -23,6 +26,7 @@ LOADGEN_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --postgres) POSTGRES=1 ;;
+    --pg-params) PG_PARAMS="$2"; shift ;;
     --quote-interval) QUOTE_INTERVAL="$2"; shift ;;
     --verifier-dll) VERIFIER_DLL="$2"; shift ;;
     --verifier-log) VERIFIER_LOG="$2"; shift ;;
@@ -52,7 +56,7 @@ trap cleanup EXIT
 start_postgres() {
   chmod 755 "$WORK"   # the postgres user (when run as root) must reach $WORK/pg
   pg_start "$WORK/pg"
-  DATABASE_URL="$PG_URL"
+  DATABASE_URL="$PG_URL${PG_PARAMS:+?$PG_PARAMS}"
 }
 
 log "building the verifier and the load generator (Release)"
@@ -92,11 +96,13 @@ for _ in $(seq 1 150); do
 done
 log "verifier on https://127.0.0.1:$PORT (pid $VERIFIER_PID, database $DATABASE_URL, quote_interval $QUOTE_INTERVAL)"
 
+DB_PID_ARGS=()
+[ "$POSTGRES" = 1 ] && DB_PID_ARGS=(--database-pid "$PG_PID")
 status=0
 dotnet bench/LoadGenerator/bin/Release/net10.0/keylime-loadgen.dll \
   --verifier "https://127.0.0.1:$PORT" --ca "$CV_CA/cacert.crt" \
   --client-cert "$CV_CA/client-cert.crt" --client-key "$CV_CA/client-private.pem" \
-  --verifier-pid "$VERIFIER_PID" "${LOADGEN_ARGS[@]}" || status=$?
+  --verifier-pid "$VERIFIER_PID" "${DB_PID_ARGS[@]}" "${LOADGEN_ARGS[@]}" || status=$?
 if [ "$status" != 0 ]; then
   log "load generator exited with $status; last verifier log lines:"
   tail -n 20 "$VERIFIER_LOG" >&2

@@ -105,10 +105,12 @@ public sealed class CycleStats
 }
 
 /// <summary>
-/// CPU seconds of a process (utime + stime of /proc/PID/stat) and this machine's 1-minute load
-/// average at one instant.
+/// CPU seconds of the verifier (utime + stime of /proc/PID/stat), of the database server (a postmaster
+/// and its backends), of this process and of the whole machine (busy time of /proc/stat), and the
+/// 1-minute load average, at one instant.
 /// </summary>
-public sealed record ResourceSample(double? VerifierCpuSeconds, double OwnCpuSeconds, double LoadAverage)
+public sealed record ResourceSample(double? VerifierCpuSeconds, double? DatabaseCpuSeconds, double OwnCpuSeconds, double MachineCpuSeconds,
+    double LoadAverage)
 {
     /// <summary>
     /// /proc reports times in USER_HZ ticks, which the kernel fixes at 100 for user space on every
@@ -116,18 +118,81 @@ public sealed record ResourceSample(double? VerifierCpuSeconds, double OwnCpuSec
     /// </summary>
     private const double TicksPerSecond = 100;
 
-    public static ResourceSample Take(int? pid) =>
-        new(pid is { } p ? ProcessCpuSeconds(p) : null,
+    public static ResourceSample Take(int? verifierPid, int? databasePid) =>
+        new(verifierPid is { } p ? ProcessCpuSeconds(p) : null,
+            databasePid is { } d ? ProcessTreeCpuSeconds(d) : null,
             System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,
+            MachineBusySeconds(),
             ReadLoadAverage());
 
     /// <summary>Fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name (which may hold spaces).</summary>
-    public static double ProcessCpuSeconds(int pid)
+    public static double ProcessCpuSeconds(int pid) => StatFields(pid) is { } f ? CpuOf(f) : 0;
+
+    /// <summary>
+    /// A process and all its descendants: a postmaster's backends live as long as their pooled
+    /// connections, and the postmaster itself may run under runuser when started by root.
+    /// </summary>
+    public static double ProcessTreeCpuSeconds(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // fields[0] is field 3 (state), so utime (14) and stime (15) are fields[11] and fields[12].
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        var processes = new List<(string Pid, string Parent, double Cpu)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var each) && StatFields(each) is { } f)
+            {
+                processes.Add((name, f[1], CpuOf(f)));
+            }
+        }
+
+        var tree = new HashSet<string> { pid.ToString(CultureInfo.InvariantCulture) };
+        for (var grown = true; grown;)
+        {
+            grown = false;
+            foreach (var (each, parent, _) in processes)
+            {
+                grown |= tree.Contains(parent) && tree.Add(each);
+            }
+        }
+
+        return processes.Where(p => tree.Contains(p.Pid)).Sum(p => p.Cpu);
+    }
+
+    // fields[0] is field 3 (state), so ppid (4) is fields[1], utime (14) and stime (15) are fields[11] and fields[12].
+    private static string[]? StatFields(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null; // the process ended between listing and reading
+        }
+    }
+
+    private static double CpuOf(string[] fields) =>
+        (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+
+    /// <summary>All CPUs' non-idle time from the first line of /proc/stat (user nice system idle iowait irq softirq steal).</summary>
+    private static double MachineBusySeconds()
+    {
+        if (!File.Exists("/proc/stat"))
+        {
+            return double.NaN;
+        }
+
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long busy = 0;
+        for (var i = 1; i <= 8 && i < fields.Length; i++)
+        {
+            if (i is not (4 or 5)) // idle, iowait
+            {
+                busy += long.Parse(fields[i], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return busy / TicksPerSecond;
     }
 
     private static double ReadLoadAverage() =>

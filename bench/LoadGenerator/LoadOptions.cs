@@ -42,6 +42,9 @@ public sealed record LoadOptions
     /// <summary>The verifier process whose CPU time (utime + stime from /proc) is charged to the measured cycles.</summary>
     public int? VerifierPid { get; init; }
 
+    /// <summary>A PostgreSQL postmaster whose CPU time, with its backends', is charged to the measured cycles.</summary>
+    public int? DatabasePid { get; init; }
+
     /// <summary>Prefix of the agent ids, so runs against one database do not collide.</summary>
     public string AgentPrefix { get; init; } = "loadgen-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -51,7 +54,7 @@ public sealed record LoadOptions
     public const string Usage = """
         usage: keylime-loadgen --verifier https://HOST:PORT --ca CACERT --client-cert CERT --client-key KEY
                                [--agents N=100] [--duration S=30] [--warmup S=3] [--cycles N]
-                               [--ak ecc|rsa] [--ima] [--ima-entries N=2] [--verifier-pid PID] [--prefix ID]
+                               [--ak ecc|rsa] [--ima] [--ima-entries N=2] [--verifier-pid PID] [--database-pid PID] [--prefix ID]
         """;
 
     /// <summary>Parses <c>--name value</c> pairs; throws <see cref="ArgumentException"/> with the offending option.</summary>
@@ -103,6 +106,7 @@ public sealed record LoadOptions
             Ima = flags.Contains("--ima"),
             ImaEntriesPerCycle = Number(Optional("--ima-entries"), 2, "--ima-entries"),
             VerifierPid = Optional("--verifier-pid") is { } p ? Number(p, 0, "--verifier-pid") : null,
+            DatabasePid = Optional("--database-pid") is { } d ? Number(d, 0, "--database-pid") : null,
         };
         if (Optional("--prefix") is { } prefix)
         {

@@ -15,6 +15,15 @@ public sealed record LoadReport(LoadOptions Options, TimeSpan Elapsed, CycleStat
             ? (end - start) * 1000 / Stats.Passed
             : null;
 
+    /// <summary>Database server CPU milliseconds per verified cycle (null without --database-pid).</summary>
+    public double? DatabaseCpuMsPerCycle =>
+        Before.DatabaseCpuSeconds is { } start && After.DatabaseCpuSeconds is { } end && Stats.Passed > 0
+            ? (end - start) * 1000 / Stats.Passed
+            : null;
+
+    /// <summary>Busy CPU of the whole machine per verified cycle: everything, other work included.</summary>
+    public double MachineCpuMsPerCycle => Stats.Passed > 0 ? (After.MachineCpuSeconds - Before.MachineCpuSeconds) * 1000 / Stats.Passed : double.NaN;
+
     public double ClientCpuMsPerCycle => Stats.Passed > 0 ? (After.OwnCpuSeconds - Before.OwnCpuSeconds) * 1000 / Stats.Passed : double.NaN;
 
     public void Print(TextWriter o)
@@ -30,6 +39,12 @@ public sealed record LoadReport(LoadOptions Options, TimeSpan Elapsed, CycleStat
             ? string.Create(c, $"verifier CPU/cycle:      {cpu:F3} ms ({After.VerifierCpuSeconds - Before.VerifierCpuSeconds:F2} s total)")
             : "verifier CPU/cycle:      n/a (no --verifier-pid)");
         o.WriteLine(string.Create(c, $"client CPU/cycle:        {ClientCpuMsPerCycle:F3} ms"));
+        if (DatabaseCpuMsPerCycle is { } database)
+        {
+            o.WriteLine(string.Create(c, $"database CPU/cycle:      {database:F3} ms"));
+        }
+
+        o.WriteLine(string.Create(c, $"machine CPU/cycle:       {MachineCpuMsPerCycle:F3} ms (all processes, {Environment.ProcessorCount} CPUs)"));
         o.WriteLine(string.Create(c, $"load average (1 min):    {Before.LoadAverage:F2} before, {After.LoadAverage:F2} after ({Environment.ProcessorCount} CPUs)"));
         o.WriteLine(string.Create(c, $"failures:                {Stats.Failed}"));
         foreach (var (kind, count, sample) in Stats.Failures)

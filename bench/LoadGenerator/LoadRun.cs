@@ -116,7 +116,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter log)
         }
     }
 
-    private ResourceSample Sample() => ResourceSample.Take(options.VerifierPid);
+    private ResourceSample Sample() => ResourceSample.Take(options.VerifierPid, options.DatabasePid);
 
     // Enrollment and PoP at a modest concurrency: the point is the cycles, not a burst of key checks.
     private static ParallelOptions Limited(CancellationToken cancellationToken) =>

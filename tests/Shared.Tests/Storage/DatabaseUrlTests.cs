@@ -51,6 +51,17 @@ public sealed class DatabaseUrlTests
         Assert.Equal(5432, cs.Port);
     }
 
+    [Fact]
+    public void Postgresql_statements_are_prepared_and_pooled_connections_not_reset_unless_the_url_says_otherwise()
+    {
+        var defaults = new NpgsqlConnectionStringBuilder(DatabaseUrl.Parse("postgresql://u@h/db", "/kl", "x").ConnectionString);
+        var overridden = new NpgsqlConnectionStringBuilder(
+            DatabaseUrl.Parse("postgresql://u@h/db?max_auto_prepare=0&no_reset_on_close=false", "/kl", "x").ConnectionString);
+
+        Assert.Equal((64, true), (defaults.MaxAutoPrepare, defaults.NoResetOnClose));
+        Assert.Equal((0, false), (overridden.MaxAutoPrepare, overridden.NoResetOnClose));
+    }
+
     [Theory]
     [InlineData("mysql+pymysql://u:p@host/registrar?charset=utf8", "'mysql' is not supported")]
     [InlineData("nonsense", "expected 'sqlite'")]
