@@ -6,12 +6,15 @@ using Microsoft.EntityFrameworkCore;
 namespace Keylime.Verifier.Agents;
 
 /// <summary>
-/// Told when an agent has been deleted, after the commit: the attestation side drops what it keeps in
-/// memory for the agent (cached tokens, timeout timer).
+/// Told when an agent has been deleted or its enrollment changed, after the commit: the attestation side
+/// drops what it keeps in memory for the agent (cached tokens, the pending attestation's snapshot).
 /// </summary>
 public interface IAgentRemovalListener
 {
     Task AgentRemovedAsync(string agentId, CancellationToken cancellationToken);
+
+    /// <summary>The agent's enrollment was changed in place (v3 PATCH).</summary>
+    Task AgentChangedAsync(string agentId, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Status, list, delete, reactivate and stop of enrolled agents (spec/verifier.md §4.2–4.5).</summary>
@@ -127,7 +130,17 @@ public sealed class AgentRegistry(VerifierDbContext db, VerifierOptions settings
         agent.AcceptTpmEncryptionAlgs = patch.AcceptTpmEncryptionAlgs ?? agent.AcceptTpmEncryptionAlgs;
         agent.AcceptTpmSigningAlgs = patch.AcceptTpmSigningAlgs ?? agent.AcceptTpmSigningAlgs;
         agent.AcceptAttestations = patch.AcceptAttestations ?? agent.AcceptAttestations;
-        return await StoreConflicts.SaveAsync(db, $"agent {agentId} changed concurrently, or a policy was deleted meanwhile", cancellationToken);
+        if (await StoreConflicts.SaveAsync(db, $"agent {agentId} changed concurrently, or a policy was deleted meanwhile", cancellationToken) is { } conflict)
+        {
+            return conflict;
+        }
+
+        foreach (var listener in removalListeners)
+        {
+            await listener.AgentChangedAsync(agentId, cancellationToken);
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -21,33 +21,35 @@ public sealed record CreatedAttestation(Attestation Attestation, List<EvidenceIt
 /// 403 until an admin reactivates it (issue 6), and an agent with no policy still gets a quote request.
 /// </summary>
 public sealed class AttestationService(
-    VerifierDbContext db, AttestationQueries queries, AttestationTiming timing, TimeProvider time, ILogger<AttestationService> logger)
+    VerifierDbContext db, AttestationQueries queries, AttestationTiming timing, PendingAttestations pending, TimeProvider time,
+    ILogger<AttestationService> logger)
 {
     public const string AgentNotFound = "agent not found";
 
     public async Task<(CreatedAttestation? Created, Refusal? Refusal)> CreateAsync(string agentId, AttestationRequestAttributes request,
         CancellationToken cancellationToken)
     {
-        var agent = await queries.AgentWithLatest(db, agentId, cancellationToken);
-        if (agent is null)
+        var now = time.GetUtcNow().UtcDateTime;
+        var snapshot = await VerificationSnapshots.AgentAsync(db, agentId, now, cancellationToken);
+        if (snapshot is null)
         {
             return (null, ApiFailure.NotFound(AgentNotFound));
         }
 
-        if (!agent.Accept)
+        var agent = snapshot.Agent;
+        if (!agent.AcceptAttestations)
         {
             return (null, new ApiFailure(403, $"Attestations for agent {agentId} are disabled (timed out or stopped); an admin must reactivate it",
                 "agent_attestations_disabled"));
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
-        var latest = LatestOf(agentId, agent.Latest);
+        var latest = LatestOf(agentId, snapshot.Latest);
         if (latest is not null && Gate(latest, now) is { } gate)
         {
             return (null, gate);
         }
 
-        var ima = agent.Generator > RuntimePolicy.EmptyPolicyGenerator;
+        var ima = (agent.RuntimePolicy?.Generator ?? 0) > RuntimePolicy.EmptyPolicyGenerator;
         var bootTime = ParseBootTime(request.SystemInfo?.BootTime);
         if (bootTime is null && ima)
         {
@@ -62,9 +64,10 @@ public sealed class AttestationService(
                 "/data/attributes/system_info/boot_time"));
         }
 
-        long? offset = ima && agent.HasPcr10 && agent.BootTime == bootSeconds ? agent.NextImaEntry : 0;
-        var needs = new EvidenceNeeds(EvidenceNegotiation.RequiredPcrs(PcrPolicy.Parse(agent.TpmPolicy).Keys, agent.HasMb, ima),
-            agent.HasMb, ima, agent.Hashes, agent.Signing, agent.Ak);
+        long? offset = ima && agent.Pcr10 is not null && agent.BootTime == bootSeconds ? agent.NextImaMlEntry : 0;
+        var hasMb = !string.IsNullOrEmpty(agent.MbPolicy?.MbPolicy);
+        var needs = new EvidenceNeeds(EvidenceNegotiation.RequiredPcrs(PcrPolicy.Parse(agent.TpmPolicy).Keys, hasMb, ima),
+            hasMb, ima, agent.AcceptTpmHashAlgs, agent.AcceptTpmSigningAlgs, agent.AkTpm);
         var negotiated = EvidenceNegotiation.Negotiate(request.EvidenceSupported, needs, offset);
         if (negotiated.Failure is { } invalid)
         {
@@ -79,7 +82,7 @@ public sealed class AttestationService(
             CapabilitiesReceivedAt = now,
             ChallengesExpireAt = now + timing.ChallengeLifetime,
         };
-        var items = negotiated.Value!.Select((r, i) => new EvidenceItem
+        attestation.EvidenceItems = [.. negotiated.Value!.Select((r, i) => new EvidenceItem
         {
             AgentId = agentId,
             AttestationIndex = attestation.Index,
@@ -88,14 +91,15 @@ public sealed class AttestationService(
             EvidenceType = r.EvidenceType,
             Capabilities = AttestationResources.Write(r.Capabilities, ProtocolJson.Default.Capabilities),
             ChosenParameters = AttestationResources.Write(r.ChosenParameters, ProtocolJson.Default.ChosenParameters),
-        }).ToList();
-        db.Attestations.Add(attestation);
-        db.EvidenceItems.AddRange(items);
-        if (await StoreConflicts.SaveAsync(db, $"another attestation for agent {agentId} was created concurrently", cancellationToken) is { } conflict)
+        })];
+        if (await StoreConflicts.RunAsync(() => SqlBatch.ExecuteAsync(db, AttestationStatements.Create(attestation), cancellationToken),
+                $"another attestation for agent {agentId} was created concurrently") is { } conflict)
         {
             return (null, conflict);
         }
 
+        pending.Remember(new PendingAttestation(attestation, snapshot));
+        var items = attestation.EvidenceItems;
         logger.LogInformation("Attestation {Index} of agent {AgentId} created: requested {Evidence}", attestation.Index, agentId,
             string.Join(", ", items.Select(i => i.EvidenceType)));
         return (new CreatedAttestation(attestation, items), null);

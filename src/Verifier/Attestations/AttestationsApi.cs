@@ -16,6 +16,8 @@ public static class AttestationsApi
         services
             .AddSingleton<AttestationTiming>()
             .AddSingleton<AttestationQueries>()
+            .AddSingleton<PendingAttestations>()
+            .AddSingleton<Agents.IAgentRemovalListener>(sp => sp.GetRequiredService<PendingAttestations>())
             .AddScoped<AttestationService>()
             .AddScoped<EvidenceIntake>();
 

@@ -12,8 +12,8 @@ namespace Keylime.Verifier.Attestations;
 /// order, shape validation, then the evidence is stored (stage → evaluating_evidence, a conditional
 /// update so only one PATCH can win) <em>before</em> the job is queued and the 202 is sent.
 /// </summary>
-public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue, AttestationTiming timing, TimeProvider time,
-    ILogger<EvidenceIntake> logger)
+public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue, AttestationTiming timing, PendingAttestations pending,
+    TimeProvider time, ILogger<EvidenceIntake> logger)
 {
     /// <summary>One compiled query for the latest attestation and its requested items (untracked: the evidence is written by SQL).</summary>
     private static readonly CompiledPerModel<Func<VerifierDbContext, string, CancellationToken, Task<Attestation?>>> LatestWithItems = new(() =>
@@ -24,13 +24,39 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
     public async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,
         JsonApiRequestData<AttestationRequestAttributes>? data, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (pending.Find(agentId, index) is { } known && now < known.Attestation.ChallengesExpireAt
+            && data?.Type == AttestationResources.ResourceType && data.Attributes is not null
+            && EvidenceValidation.Apply(known.Attestation.EvidenceItems, data.Attributes.EvidenceCollected) is null)
+        {
+            if (!queue.TryReserve())
+            {
+                return (null, QueueFull());
+            }
+
+            var stored = await SqlBatch.ExecuteAsync(db, AttestationStatements.EvidenceReceived(known.Attestation, now), cancellationToken);
+            pending.Forget(agentId, known.Attestation.Index);
+            if (stored[0] == 1)
+            {
+                return (Accept(known.Attestation, known.Agent, now), null);
+            }
+
+            queue.Cancel(); // no longer the latest, already submitted or deleted: the full path says which
+        }
+
+        return await SubmitReadingAsync(agentId, index, data, now, cancellationToken);
+    }
+
+    /// <summary>The full path: the latest attestation and the agent are read back, and every gate says why it refuses.</summary>
+    private async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitReadingAsync(string agentId, string index,
+        JsonApiRequestData<AttestationRequestAttributes>? data, DateTime now, CancellationToken cancellationToken)
+    {
         var latest = await LatestWithItems.For(db)(db, agentId, cancellationToken);
         if (latest is null)
         {
             return (null, ApiFailure.NotFound(AttestationService.AgentNotFound));
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
         if (index != "latest" && index != latest.Index.ToString(CultureInfo.InvariantCulture))
         {
             return (null, new ApiFailure(403, $"attestation {index} is not the latest attestation of agent {agentId}", "old_attestation"));
@@ -66,8 +92,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
 
         if (!queue.TryReserve())
         {
-            return (null, new Refusal(new ApiFailure(503, "the verification queue is full; retry later", "service_unavailable"),
-                Math.Max(1, timing.SecondsAfterEvidence)));
+            return (null, QueueFull());
         }
 
         if (!await StoreAsync(latest, now, cancellationToken))
@@ -76,14 +101,23 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
             return (null, Immutable(agentId, latest.Index));
         }
 
+        return (Accept(latest, agent, now), null);
+    }
+
+    private CreatedAttestation Accept(Attestation latest, AgentSnapshot agent, DateTime now)
+    {
         latest.Stage = AttestationStates.EvaluatingEvidence;
         latest.EvidenceReceivedAt = now;
-        logger.LogInformation("Evidence received for agent {AgentId} attestation {Index}: {Evidence}", agentId, latest.Index,
+        var items = latest.EvidenceItems;
+        logger.LogInformation("Evidence received for agent {AgentId} attestation {Index}: {Evidence}", latest.AgentId, latest.Index,
             string.Join(", ", items.Select(i => i.EvidenceType)));
-        queue.Enqueue(new VerificationJob(agentId, latest.Index,
+        queue.Enqueue(new VerificationJob(latest.AgentId, latest.Index,
             new VerificationInput(agent.Agent, latest, items) { EarliestTokenExpiry = agent.EarliestTokenExpiry }));
-        return (new CreatedAttestation(latest, items), null);
+        return new CreatedAttestation(latest, items);
     }
+
+    private Refusal QueueFull() =>
+        new(new ApiFailure(503, "the verification queue is full; retry later", "service_unavailable"), Math.Max(1, timing.SecondsAfterEvidence));
 
     /// <summary>
     /// Evidence and the stage change in one transaction (the conditional stage update, so only one PATCH

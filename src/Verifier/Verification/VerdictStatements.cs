@@ -34,8 +34,10 @@ public static class VerdictStatements
             [AttestationStates.VerificationComplete, outcome.Evaluation, Nullable(outcome.FailureReason), Nullable(outcome.Detail), now,
                 attestation.AgentId, attestation.Index, AttestationStates.EvaluatingEvidence], cancellationToken);
 
-    public static Task<int> EvidenceResultsAsync(VerifierDbContext db, long itemId, string results, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlRawAsync("UPDATE evidence_items SET results = {0} WHERE id = {1}", [results, itemId], cancellationToken);
+    /// <summary>By the item's natural key: items created by phase 1's batch are not read back, so their ids are unknown here.</summary>
+    public static Task<int> EvidenceResultsAsync(VerifierDbContext db, EvidenceItem item, string results, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlRawAsync("UPDATE evidence_items SET results = {0} WHERE agent_id = {1} AND attestation_index = {2} AND position = {3}",
+            [results, item.AgentId, item.AttestationIndex, item.Position], cancellationToken);
 
     /// <summary>The agent's side of a verdict (spec §7.6 steps 5–6): counters and state transitions are SQL expressions, nothing is read first.</summary>
     public static Task<int> AgentAsync(VerifierDbContext db, string agentId, VerificationOutcome outcome, long seconds, bool autoRecover, long bootTime,

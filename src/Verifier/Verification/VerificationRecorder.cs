@@ -44,7 +44,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
         if (outcome.Ima is { } ima && input.Items.FirstOrDefault(i => i.EvidenceType == EvidenceKinds.ImaLog) is { } imaItem)
         {
             var results = AttestationResources.Write(new EvidenceResults(ima.CertifiedEntryCount), ProtocolJson.Default.EvidenceResults);
-            await VerdictStatements.EvidenceResultsAsync(db, imaItem.Id, results, cancellationToken);
+            await VerdictStatements.EvidenceResultsAsync(db, imaItem, results, cancellationToken);
         }
 
         await VerdictStatements.AgentAsync(db, attestation.AgentId, outcome, new DateTimeOffset(now).ToUnixTimeSeconds(),

@@ -4,14 +4,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Keylime.Verifier.Verification;
 
-/// <summary>The agent as one verification sees it, and the earliest expiry of its live tokens (null: none).</summary>
-public sealed record AgentSnapshot(Agent Agent, DateTime? EarliestTokenExpiry);
+/// <summary>
+/// The agent as one attestation sees it: what phase 1's gates and negotiation read, what the checks and
+/// the verdict need, the earliest expiry of its live tokens (null: none) and its latest attestation's timing.
+/// </summary>
+public sealed record AgentSnapshot(Agent Agent, DateTime? EarliestTokenExpiry, LatestTiming Latest);
+
+/// <summary>What the gates need of the agent's latest attestation; <see cref="Index"/> null when it has none.</summary>
+public sealed record LatestTiming(int? Index, string? Stage, DateTime? CapabilitiesReceivedAt, DateTime? ChallengesExpireAt,
+    DateTime? EvidenceReceivedAt);
 
 /// <summary>
-/// The database reads of a verification, one query each. The agent snapshot holds the columns the checks
-/// and the verdict need — not the echo-only ones, and not the runtime policy text: the compiled policy is
-/// cached by id and checksum (<see cref="RuntimePolicyCache"/>). PATCH takes the snapshot and hands it
-/// to the worker in memory; only a start-up re-queue reads everything back with <see cref="InputAsync"/>.
+/// The database reads of an attestation, one query each. The agent snapshot holds the columns phase 1,
+/// the checks and the verdict need — not the echo-only ones, and not the runtime policy text: the compiled
+/// policy is cached by id and checksum (<see cref="RuntimePolicyCache"/>). Phase 1 takes the snapshot when
+/// it issues the challenge and the PATCH hands it to the worker in memory; only a PATCH that finds no
+/// <see cref="PendingAttestations"/> entry reads it again, and a start-up re-queue reads everything back
+/// with <see cref="InputAsync"/>.
 /// </summary>
 public static class VerificationSnapshots
 {
@@ -24,6 +33,9 @@ public static class VerificationSnapshots
                     AgentId = a.AgentId,
                     AkTpm = a.AkTpm,
                     TpmPolicy = a.TpmPolicy,
+                    AcceptTpmHashAlgs = a.AcceptTpmHashAlgs,
+                    AcceptTpmSigningAlgs = a.AcceptTpmSigningAlgs,
+                    AcceptAttestations = a.AcceptAttestations,
                     VerifierId = a.VerifierId,
                     RuntimePolicyId = a.RuntimePolicyId,
                     RuntimePolicy = new RuntimePolicy { Id = a.RuntimePolicyId, Name = a.RuntimePolicy!.Name, Checksum = a.RuntimePolicy.Checksum, Generator = a.RuntimePolicy.Generator },
@@ -37,7 +49,18 @@ public static class VerificationSnapshots
                     LearnedImaKeyrings = a.LearnedImaKeyrings,
                     ImaQuoteProgress = a.ImaQuoteProgress,
                 },
-                db.Sessions.Where(s => s.AgentId == a.AgentId && s.Active && s.TokenExpiresAt >= now).Min(s => s.TokenExpiresAt)))
+                db.Sessions.Where(s => s.AgentId == a.AgentId && s.Active && s.TokenExpiresAt >= now).Min(s => s.TokenExpiresAt),
+                // Scalar subqueries (a primary-key seek each) rather than a nested entity: that would become
+                // a ROW_NUMBER over every attestation on SQLite, which has no LATERAL join.
+                new LatestTiming(
+                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index).Select(x => (int?)x.Index).FirstOrDefault(),
+                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index).Select(x => x.Stage).FirstOrDefault(),
+                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index)
+                        .Select(x => (DateTime?)x.CapabilitiesReceivedAt).FirstOrDefault(),
+                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index)
+                        .Select(x => (DateTime?)x.ChallengesExpireAt).FirstOrDefault(),
+                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index)
+                        .Select(x => x.EvidenceReceivedAt).FirstOrDefault())))
             .FirstOrDefault()));
 
     public static Task<AgentSnapshot?> AgentAsync(VerifierDbContext db, string agentId, DateTime now, CancellationToken cancellationToken) =>

@@ -1,0 +1,117 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+
+namespace Keylime.Verifier.Data;
+
+/// <summary>
+/// One parameterised statement of the push cycle: SQL valid on SQLite and PostgreSQL alike, with
+/// positional placeholders <c>$1</c>…<c>$n</c> for <see cref="Args"/> (PostgreSQL's own syntax, and a
+/// named parameter on SQLite). Timestamps must be UTC.
+/// </summary>
+public sealed record SqlStatement(string Sql, params object?[] Args);
+
+/// <summary>
+/// The per-cycle writes and reads of the attestation protocol as ADO.NET on the pooled context's
+/// connection, without EF's command pipeline: profiling the push cycle put most of the verifier's CPU in
+/// EF's per-statement machinery and in the thread-pool wake-ups around each round trip. Several
+/// statements go as <b>one</b> round trip where the provider can (PostgreSQL: a batch, which the server
+/// runs in one implicit transaction: all or nothing) and in one transaction otherwise (SQLite, in
+/// process). Opening through EF keeps its connection interceptors (SQLite's PRAGMAs) in force.
+/// </summary>
+public static class SqlBatch
+{
+    /// <summary>Runs the statements atomically and returns the rows each one affected.</summary>
+    public static async Task<int[]> ExecuteAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(db, cancellationToken);
+        try
+        {
+            if (connection.CanCreateBatch)
+            {
+                await using var batch = connection.CreateBatch();
+                batch.Timeout = db.Database.GetCommandTimeout() ?? batch.Timeout;
+                foreach (var statement in statements)
+                {
+                    var command = batch.CreateBatchCommand();
+                    command.CommandText = statement.Sql;
+                    Bind(command.Parameters, command.CreateParameter, statement.Args, positional: true);
+                    batch.BatchCommands.Add(command);
+                }
+
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+                return [.. batch.BatchCommands.Select(c => c.RecordsAffected)];
+            }
+
+            var affected = new int[statements.Count];
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            for (var i = 0; i < statements.Count; i++)
+            {
+                await using var command = Command(db, connection, statements[i], positional: false);
+                command.Transaction = transaction;
+                affected[i] = await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return affected;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Runs one query and hands its reader to <paramref name="read"/>.</summary>
+    public static async Task<T> QueryAsync<T>(VerifierDbContext db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
+        CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(db, cancellationToken);
+        try
+        {
+            await using var command = Command(db, connection, statement, positional: connection.CanCreateBatch);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await read(reader, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>A UTC timestamp column: Npgsql reads timestamptz as UTC, SQLite's text loses the kind.</summary>
+    public static DateTime Utc(DbDataReader reader, int ordinal) => DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
+
+    public static DateTime? UtcOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : Utc(reader, ordinal);
+
+    public static string? StringOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static async Task<DbConnection> OpenAsync(VerifierDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        return db.Database.GetDbConnection();
+    }
+
+    private static DbCommand Command(VerifierDbContext db, DbConnection connection, SqlStatement statement, bool positional)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = statement.Sql;
+        command.CommandTimeout = db.Database.GetCommandTimeout() ?? command.CommandTimeout;
+        Bind(command.Parameters, command.CreateParameter, statement.Args, positional);
+        return command;
+    }
+
+    // Npgsql takes $n placeholders as positional (unnamed) parameters; SQLite binds "$n" by name.
+    private static void Bind(DbParameterCollection parameters, Func<DbParameter> create, object?[] args, bool positional)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var parameter = create();
+            if (!positional)
+            {
+                parameter.ParameterName = "$" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            parameter.Value = args[i] ?? DBNull.Value;
+            parameters.Add(parameter);
+        }
+    }
+}
