@@ -70,9 +70,5 @@ public static class ImaTemplateData
     }
 
     /// <summary>Decodes hex already checked by the parser; returns the byte count.</summary>
-    internal static int DecodeHex(ReadOnlySpan<char> hex, Span<byte> destination)
-    {
-        Convert.FromHexString(hex, destination, out _, out var bytes);
-        return bytes;
-    }
+    internal static int DecodeHex(ReadOnlySpan<char> hex, Span<byte> destination) => ImaHex.Decode(hex, destination);
 }
