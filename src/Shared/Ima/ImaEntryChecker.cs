@@ -60,16 +60,47 @@ internal sealed class ImaEntryChecker : IDisposable
         }
     }
 
-    /// <summary>Processes one non-empty line: a line that does not parse is not extended (spec §1.2).</summary>
-    [SkipLocalsInit] // the digest scratch spans are always written before they are read
-    public void Check(ReadOnlySpan<char> line, long entry, Span<byte> running)
+    /// <summary>
+    /// Parses a line ahead of <see cref="Check"/> and, for entries checked against <c>digests</c>,
+    /// hashes the path and asks the CPU to load its policy slot (see <see cref="PolicyPathTable"/>).
+    /// </summary>
+    public PreparedLine Prepare(ReadOnlySpan<char> line)
     {
         if (!ImaLineParser.TryParse(line, out var parsed, out var error))
         {
-            FailParse(line, entry, error!);
+            return new PreparedLine(line, default, error, 0);
+        }
+
+        if (parsed.Template == ImaTemplate.ImaBuf)
+        {
+            return new PreparedLine(line, parsed, null, 0);
+        }
+
+        var hash = _policy.DigestTable.HashOf(parsed.Name);
+        _policy.DigestTable.PrefetchSlot(hash);
+        return new PreparedLine(line, parsed, null, hash);
+    }
+
+    /// <summary>Once the slot has arrived (a line later), asks for the record it points to.</summary>
+    public void PrefetchRecord(in PreparedLine line)
+    {
+        if (line.Error is null && line.Entry.Template != ImaTemplate.ImaBuf)
+        {
+            _policy.DigestTable.PrefetchRecord(line.PathHash, line.Entry.Name.Length);
+        }
+    }
+
+    /// <summary>Processes one prepared line: a line that does not parse is not extended (spec §1.2).</summary>
+    [SkipLocalsInit] // the digest scratch spans are always written before they are read
+    public void Check(in PreparedLine line, long entry, Span<byte> running)
+    {
+        if (line.Error is { } error)
+        {
+            FailParse(line.Line, entry, error);
             return;
         }
 
+        var parsed = line.Entry;
         var templateSize = ImaTemplateData.MaxSize(parsed);
         if (templateSize > _buffer.Length)
         {
@@ -79,7 +110,7 @@ internal sealed class ImaEntryChecker : IDisposable
 
         if (!ImaTemplateData.TryBuild(parsed, _buffer, out var written))
         {
-            FailParse(line, entry, "name too long for the ima template (255 bytes at most)");
+            FailParse(line.Line, entry, "name too long for the ima template (255 bytes at most)");
             return;
         }
 
@@ -111,7 +142,7 @@ internal sealed class ImaEntryChecker : IDisposable
         }
         else
         {
-            ImaPolicyEvaluator.Evaluate(this, _policy, _request, parsed, entry, template);
+            ImaPolicyEvaluator.Evaluate(this, _policy, _request, parsed, entry, template, line.PathHash);
         }
     }
 
@@ -186,4 +217,16 @@ internal sealed class ImaEntryChecker : IDisposable
             _bankHasher.Dispose();
         }
     }
+}
+
+/// <summary>A line parsed ahead of its check: the entry or the parse error, and the hash of its path in the <c>digests</c> table.</summary>
+internal readonly ref struct PreparedLine(ReadOnlySpan<char> line, ImaEntry entry, string? error, ulong pathHash)
+{
+    public ReadOnlySpan<char> Line { get; } = line;
+
+    public ImaEntry Entry { get; } = entry;
+
+    public string? Error { get; } = error;
+
+    public ulong PathHash { get; } = pathHash;
 }

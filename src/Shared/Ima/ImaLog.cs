@@ -45,34 +45,57 @@ public static class ImaLog
         var quoted = request.QuotedPcr10.Span;
         var matchLine = running.SequenceEqual(quoted) ? 0 : -1;
         running.CopyTo(matched);
+        // One line ahead: while line i is hashed and checked, line i+1 is already parsed and its
+        // policy slot requested from memory (see ImaEntryChecker.Prepare), so the table look-ups
+        // of a large policy overlap the hashing instead of stalling on cache misses.
         var text = request.Entries.AsSpan();
-        var lineIndex = 0;
+        var nextIndex = 0;
+        var hasCurrent = TryTakeLine(ref text, ref nextIndex, out var line, out var lineIndex);
+        var current = hasCurrent ? checker.Prepare(line) : default;
         var received = 0;
-        while (true)
+        while (hasCurrent)
         {
-            var newline = text.IndexOf('\n');
-            var line = newline < 0 ? text : text[..newline];
-            if (!line.IsEmpty)
+            checker.PrefetchRecord(current);
+            var hasNext = TryTakeLine(ref text, ref nextIndex, out var nextLine, out var nextLineIndex);
+            var next = hasNext ? checker.Prepare(nextLine) : default;
+
+            received++;
+            checker.Check(current, request.StartingOffset + lineIndex, running);
+            if (matchLine < 0 && running.SequenceEqual(quoted))
             {
-                received++;
-                checker.Check(line, request.StartingOffset + lineIndex, running);
-                if (matchLine < 0 && running.SequenceEqual(quoted))
-                {
-                    matchLine = lineIndex + 1;
-                    running.CopyTo(matched);
-                }
+                matchLine = lineIndex + 1;
+                running.CopyTo(matched);
             }
 
-            if (newline < 0)
-            {
-                break;
-            }
-
-            text = text[(newline + 1)..];
-            lineIndex++;
+            hasCurrent = hasNext;
+            current = next;
+            lineIndex = nextLineIndex;
         }
 
         return Conclude(checker, request, matchLine, received, matchLine >= 0 ? matched.ToArray() : null);
+    }
+
+    /// <summary>
+    /// The next non-empty line of <paramref name="text"/> (lines end at <c>\n</c>) and its index;
+    /// <paramref name="nextIndex"/> counts every line, empty ones included (entry numbers do too).
+    /// </summary>
+    private static bool TryTakeLine(ref ReadOnlySpan<char> text, ref int nextIndex, out ReadOnlySpan<char> line, out int index)
+    {
+        while (!text.IsEmpty)
+        {
+            var newline = text.IndexOf('\n');
+            line = newline < 0 ? text : text[..newline];
+            text = newline < 0 ? default : text[(newline + 1)..];
+            index = nextIndex++;
+            if (!line.IsEmpty)
+            {
+                return true;
+            }
+        }
+
+        line = default;
+        index = nextIndex;
+        return false;
     }
 
     private static ImaReplayResult Conclude(ImaEntryChecker checker, ImaReplayRequest request, int matchLine, int received, byte[]? matchedPcr)

@@ -11,16 +11,17 @@ internal static class ImaPolicyEvaluator
     private const string BootAggregate = "boot_aggregate";
 
     public static void Evaluate(
-        ImaEntryChecker checker, RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, long number, ReadOnlySpan<byte> template)
+        ImaEntryChecker checker, RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, long number, ReadOnlySpan<byte> template,
+        ulong pathHash)
     {
         switch (entry.Template)
         {
             case ImaTemplate.Ima:
             case ImaTemplate.ImaNg:
-                CheckDigest(checker, policy, request, entry, number, PolicyMap.Digests);
+                CheckDigest(checker, policy, request, entry, number, template, PolicyMap.Digests, pathHash);
                 break;
             case ImaTemplate.ImaSig:
-                CheckSigned(checker, policy, request, entry, number, template);
+                CheckSigned(checker, policy, request, entry, number, template, pathHash);
                 break;
             case ImaTemplate.ImaBuf:
                 CheckBuffer(checker, policy, request, entry, number, template);
@@ -36,9 +37,10 @@ internal static class ImaPolicyEvaluator
     }
 
     private static void CheckSigned(
-        ImaEntryChecker checker, RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, long number, ReadOnlySpan<byte> template)
+        ImaEntryChecker checker, RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, long number, ReadOnlySpan<byte> template,
+        ulong pathHash)
     {
-        if (IsListed(policy, request, entry, PolicyMap.Digests) == Listing.Listed || policy.IsExcluded(entry.Name))
+        if (IsListed(policy, request, entry, template, PolicyMap.Digests, pathHash) == PathMatch.Listed || policy.IsExcluded(entry.Name))
         {
             return;
         }
@@ -57,7 +59,7 @@ internal static class ImaPolicyEvaluator
             }
         }
 
-        CheckDigest(checker, policy, request, entry, number, PolicyMap.Digests);
+        CheckDigest(checker, policy, request, entry, number, template, PolicyMap.Digests, pathHash);
     }
 
     /// <summary>ima-buf: a key is checked against <c>keyrings</c> and learned; anything else against <c>ima-buf</c>.</summary>
@@ -75,7 +77,7 @@ internal static class ImaPolicyEvaluator
 
         if (key is null)
         {
-            CheckDigest(checker, policy, request, entry, number, PolicyMap.ImaBuf);
+            CheckDigest(checker, policy, request, entry, number, template, PolicyMap.ImaBuf, 0);
             return;
         }
 
@@ -86,25 +88,22 @@ internal static class ImaPolicyEvaluator
             return;
         }
 
-        if (CheckDigest(checker, policy, request, entry, number, PolicyMap.Keyrings))
+        if (CheckDigest(checker, policy, request, entry, number, template, PolicyMap.Keyrings, 0))
         {
             checker.Learn(entry.Name.ToString(), key);
         }
     }
 
-    private enum Listing
-    {
-        Listed,
-        WrongDigest,
-        Missing,
-    }
-
-    /// <summary>Keylime's shared "ima-ng validator": excludes, then the path's list, then the digest.</summary>
+    /// <summary>
+    /// Keylime's shared "ima-ng validator": excludes, then the path's list, then the digest.
+    /// <paramref name="pathHash"/> is the name's hash in <c>digests</c> (computed a line ahead); other maps hash it here.
+    /// </summary>
     private static bool CheckDigest(
-        ImaEntryChecker checker, RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, long number, PolicyMap map)
+        ImaEntryChecker checker, RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, long number, ReadOnlySpan<byte> template,
+        PolicyMap map, ulong pathHash)
     {
-        var listing = IsListed(policy, request, entry, map);
-        if (listing == Listing.Listed || policy.IsExcluded(entry.Name))
+        var listing = IsListed(policy, request, entry, template, map, pathHash);
+        if (listing == PathMatch.Listed || policy.IsExcluded(entry.Name))
         {
             return true;
         }
@@ -112,7 +111,7 @@ internal static class ImaPolicyEvaluator
         var mapName = map switch { PolicyMap.Keyrings => "keyrings", PolicyMap.ImaBuf => "ima-buf", _ => "digests" };
         var path = entry.Name.ToString();
         var digest = entry.DigestHex.ToString().ToLowerInvariant();
-        checker.Fail(listing == Listing.Missing
+        checker.Fail(listing == PathMatch.Missing
             ? new ImaFailure("ima.validation.ima-ng.not_in_allowlist", ImaFailureKind.PolicyViolation, number, path, digest, mapName,
                 $"File not found in allowlist: {path} (entry {number}, {entry.DigestAlgorithm}:{digest}, policy \"{mapName}\")")
             : new ImaFailure("ima.validation.ima-ng.runtime_policy_hash", ImaFailureKind.PolicyViolation, number, path, digest, mapName,
@@ -121,41 +120,35 @@ internal static class ImaPolicyEvaluator
         return false;
     }
 
-    private static Listing IsListed(RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, PolicyMap map)
+    private static PathMatch IsListed(
+        RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, ReadOnlySpan<byte> template, PolicyMap map, ulong pathHash)
     {
-        var found = map switch
+        // The algorithm is ignored: a digest matches any listed value of any length (spec §6 item 10).
+        var digest = FileDigest(entry, template);
+        var match = map switch
         {
-            PolicyMap.Keyrings => policy.TryGetKeyringDigests(entry.Name, out var list) ? list : null,
-            PolicyMap.ImaBuf => policy.TryGetImaBufDigests(entry.Name, out var list) ? list : null,
-            _ => policy.TryGetDigests(entry.Name, out var list) ? list : null,
+            PolicyMap.Keyrings => policy.KeyringTable.Match(entry.Name, digest),
+            PolicyMap.ImaBuf => policy.ImaBufTable.Match(entry.Name, digest),
+            _ => policy.DigestTable.Match(entry.Name, pathHash, digest),
         };
 
         // The effective boot_aggregate list adds the UEFI log's aggregates per attestation
         // instead of mutating the shared policy as Keylime does (spec §6 item 22).
-        var bootAggregates = map == PolicyMap.Digests && entry.Name.SequenceEqual(BootAggregate) ? request.BootAggregates : null;
-        if (found is null && bootAggregates is null)
+        if (match == PathMatch.Listed || map != PolicyMap.Digests || request.BootAggregates is not { } bootAggregates
+            || !entry.Name.SequenceEqual(BootAggregate))
         {
-            return Listing.Missing;
+            return match;
         }
 
-        // The algorithm is ignored: a digest matches any listed hex value of any length (spec §6 item 10).
-        foreach (var allowed in found ?? [])
-        {
-            if (HexEquals(allowed, entry.DigestHex))
-            {
-                return Listing.Listed;
-            }
-        }
-
-        foreach (var allowed in bootAggregates ?? [])
+        foreach (var allowed in bootAggregates)
         {
             if (HexEquals(allowed, entry.DigestHex))
             {
-                return Listing.Listed;
+                return PathMatch.Listed;
             }
         }
 
-        return Listing.WrongDigest;
+        return PathMatch.WrongDigest;
     }
 
     private static IEnumerable<string> Allowed(RuntimePolicy policy, ImaReplayRequest request, in ImaEntry entry, PolicyMap map)
@@ -178,4 +171,8 @@ internal static class ImaPolicyEvaluator
     /// <summary>The raw file digest inside the d-ng field of the template data.</summary>
     private static ReadOnlySpan<byte> DigestBytes(in ImaEntry entry, ReadOnlySpan<byte> template) =>
         template.Slice(4 + entry.DigestAlgorithm.Length + 2, entry.DigestHex.Length / 2);
+
+    /// <summary>The raw file digest in the template data: first in the legacy template, else inside d-ng.</summary>
+    private static ReadOnlySpan<byte> FileDigest(in ImaEntry entry, ReadOnlySpan<byte> template) =>
+        entry.Template == ImaTemplate.Ima ? template[..(entry.DigestHex.Length / 2)] : DigestBytes(entry, template);
 }

@@ -122,6 +122,57 @@ public class RuntimePolicyEvaluationTests
     }
 
     [Fact]
+    public void In_a_large_mixed_log_exactly_the_entries_the_policy_does_not_allow_fail()
+    {
+        // Thousands of paths (the table and the replay's look-ahead at scale), with empty lines, a
+        // line that does not parse, ima-buf and unsigned ima-sig entries between them.
+        var random = new Random(7);
+        var lines = new List<string>();
+        for (var i = 0; i < 3000; i++)
+        {
+            var name = $"/usr/lib/pkg-{i % 97}/lib{i}.so";
+            lines.Add(i % 500 == 250 ? Line("ima-sig", "sha256", SHA256.HashData(BitConverter.GetBytes(i)), name)
+                : i % 700 == 350 ? Line("ima-buf", "sha256", SHA256.HashData("6.1.0"u8), "kernel_version", "6.1.0"u8.ToArray())
+                : i % 900 == 450 ? ""
+                : Line("ima-ng", "sha256", SHA256.HashData(BitConverter.GetBytes(i)), name));
+        }
+
+        var log = string.Join('\n', lines) + "\n";
+        var changed = Enumerable.Range(0, 6).Select(_ => random.Next(lines.Count)).Where(i => lines[i].Contains(" ima-ng ", StringComparison.Ordinal)).ToHashSet();
+        var removed = Enumerable.Range(0, 6).Select(_ => random.Next(lines.Count)).Where(i => lines[i].Contains(" ima-ng ", StringComparison.Ordinal)).Except(changed).ToHashSet();
+        var excluded = lines.FindIndex(l => l.Contains("/pkg-5/", StringComparison.Ordinal));
+        var policy = PolicyFor(log, edit: d =>
+        {
+            foreach (var i in changed)
+            {
+                d.Digests[lines[i].Split(' ')[4]] = [new string('a', 64)];
+            }
+
+            foreach (var i in removed)
+            {
+                d.Digests.Remove(lines[i].Split(' ')[4]);
+            }
+
+            d.Digests[lines[excluded].Split(' ')[4]] = [new string('b', 64)];
+            d.Excludes.Add("/usr/lib/pkg-5/");
+        });
+        lines.Insert(1234, "10 not a line");
+        log = string.Join('\n', lines) + "\n";
+        var quoted = ReferenceReplay(lines.Where(l => !l.StartsWith("10 not", StringComparison.Ordinal)), HashAlgorithmName.SHA256);
+
+        var result = Replay(policy, log, quoted, edit: r => r with { MaxReportedFailures = 100 });
+
+        static int Shift(int i) => i >= 1234 ? i + 1 : i;
+        var expected = changed.Select(i => ((long?)Shift(i), "ima.validation.ima-ng.runtime_policy_hash"))
+            .Concat(removed.Select(i => ((long?)Shift(i), "ima.validation.ima-ng.not_in_allowlist")))
+            .Append((1234, "ima.parser.entry"))
+            .OrderBy(f => f.Item1);
+        Assert.Equal(expected, result.Failures.Select(f => (f.Entry, f.EventId)));
+        Assert.Equal(ImaFailureKind.PolicyViolation, result.FailureKind);
+        Assert.Equal(lines.Count, result.CertifiedEntryCount);
+    }
+
+    [Fact]
     public void Too_many_failures_are_counted_but_only_the_first_are_detailed()
     {
         var result = Replay(EmptyGenerator3Policy(), Log826, Pcr826, edit: r => r with { MaxReportedFailures = 10 });
