@@ -119,26 +119,9 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
     private Refusal QueueFull() =>
         new(new ApiFailure(503, "the verification queue is full; retry later", "service_unavailable"), Math.Max(1, timing.SecondsAfterEvidence));
 
-    /// <summary>
-    /// Evidence and the stage change in one transaction (the conditional stage update, so only one PATCH
-    /// can win, then each item's data: one statement for a quote), committed before the 202.
-    /// </summary>
-    private async Task<bool> StoreAsync(Attestation latest, DateTime now, CancellationToken cancellationToken)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await VerdictStatements.EvidenceReceivedAsync(db, latest, now, cancellationToken) != 1)
-        {
-            return false;
-        }
-
-        foreach (var item in latest.EvidenceItems)
-        {
-            await VerdictStatements.EvidenceDataAsync(db, item, cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return true;
-    }
+    /// <summary>Evidence and the stage change as one atomic batch (only one PATCH can win), committed before the 202.</summary>
+    private async Task<bool> StoreAsync(Attestation latest, DateTime now, CancellationToken cancellationToken) =>
+        (await SqlBatch.ExecuteAsync(db, AttestationStatements.EvidenceReceived(latest, now), cancellationToken))[0] == 1;
 
     private static ApiFailure Immutable(string agentId, int index) =>
         new(403, $"evidence for attestation {index} of agent {agentId} was already received", "evidence_immutable");

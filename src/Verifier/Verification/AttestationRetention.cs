@@ -9,19 +9,16 @@ namespace Keylime.Verifier.Verification;
 /// the first authenticated one of its boot, nor a failure. "Authenticated" means completed and not a
 /// broken evidence chain, with NULL (a pass) counted in: Keylime's <c>failure_reason != 'broken_evidence_chain'</c>
 /// drops NULL rows in SQL, so it never finds one and never deletes anything (§13, §14).
-/// Attestations that never got evidence are never candidates. One DELETE by primary key (SQL in <see cref="VerdictStatements"/>).
+/// Attestations that never got evidence are never candidates. One DELETE by primary key (SQL in <see cref="VerdictStatements"/>), in the verdict's batch.
 /// </summary>
 public static class AttestationRetention
 {
-    public static Task<int> ApplyAsync(VerifierDbContext db, Attestation latest, CancellationToken cancellationToken)
+    /// <summary>The retention statement for a pass of <paramref name="latest"/>, or null when there is nothing before N−1.</summary>
+    public static SqlStatement? Statement(Attestation latest, DateTime now)
     {
-        var agentId = latest.AgentId;
         var previous = latest.Index - 1;
-        if (previous < 1)
-        {
-            return Task.FromResult(0); // N−1 needs an attestation before it
-        }
-
-        return VerdictStatements.DeletePreviousIfRedundantAsync(db, agentId, previous, cancellationToken);
+        return previous < 1
+            ? null // N−1 needs an attestation before it
+            : VerdictStatements.DeletePreviousIfRedundant(latest, previous, now);
     }
 }

@@ -20,6 +20,9 @@ public sealed class VerificationWorkers(
     /// <summary>Verdicts committed in one transaction at most.</summary>
     private const int MaxGroup = 64;
 
+    private readonly Lock _commitClock = new();
+    private long _lastCommitTicks;
+
     private readonly Channel<VerificationVerdict> _verdicts = Channel.CreateUnbounded<VerificationVerdict>(new UnboundedChannelOptions { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -109,7 +112,7 @@ public sealed class VerificationWorkers(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-            var recorded = await recorder.RecordAsync(db, group, time.GetUtcNow().UtcDateTime, stoppingToken);
+            var recorded = await recorder.RecordAsync(db, group, CommitTime(), stoppingToken);
             for (var i = 0; i < group.Count; i++)
             {
                 Completed(group[i], recorded[i]);
@@ -137,12 +140,27 @@ public sealed class VerificationWorkers(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-            Completed(verdict, await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, time.GetUtcNow().UtcDateTime, stoppingToken));
+            Completed(verdict, await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, CommitTime(), stoppingToken));
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
             LogCrash(e, verdict);
             queue.Completed();
+        }
+    }
+
+    /// <summary>
+    /// The completion time of one group: whole microseconds (PostgreSQL's resolution) and strictly later than
+    /// the previous group's, since a verdict's later statements recognise its attestation by it.
+    /// </summary>
+    private DateTime CommitTime()
+    {
+        var ticks = time.GetUtcNow().UtcTicks;
+        ticks -= ticks % (TimeSpan.TicksPerMillisecond / 1000);
+        lock (_commitClock)
+        {
+            _lastCommitTicks = Math.Max(ticks, _lastCommitTicks + (TimeSpan.TicksPerMillisecond / 1000));
+            return new DateTime(_lastCommitTicks, DateTimeKind.Utc);
         }
     }
 
@@ -175,7 +193,7 @@ public sealed class VerificationWorkers(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-            if (await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, time.GetUtcNow().UtcDateTime, cancellationToken))
+            if (await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, CommitTime(), cancellationToken))
             {
                 LogVerdict(verdict);
             }
