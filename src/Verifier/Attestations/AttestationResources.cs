@@ -39,10 +39,10 @@ public static class AttestationResources
     {
         EvidenceClass = item.EvidenceClass,
         EvidenceType = item.EvidenceType,
-        Capabilities = requestedOnly ? null : Read(item.Capabilities, ProtocolJson.Default.Capabilities),
-        ChosenParameters = Read(item.ChosenParameters, ProtocolJson.Default.ChosenParameters),
-        Data = requestedOnly ? null : Read(item.Data, ProtocolJson.Default.EvidenceData),
-        Results = requestedOnly ? null : Read(item.Results, ProtocolJson.Default.EvidenceResults),
+        Capabilities = requestedOnly ? null : StoredJson.Of(item.Capabilities),
+        ChosenParameters = StoredJson.Of(item.ChosenParameters),
+        Data = requestedOnly ? null : StoredJson.Of(item.Data),
+        Results = requestedOnly ? null : StoredJson.Of(item.Results),
     };
 
     public static T? Read<T>(string? json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)

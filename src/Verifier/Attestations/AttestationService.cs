@@ -115,15 +115,15 @@ public sealed class AttestationService(
         List<Attestation> attestations;
         if (index == "latest")
         {
-            attestations = await queries.LatestWithEvidence(db, agentId).ToListAsync(cancellationToken);
+            attestations = await AttestationReads.LatestAsync(db, agentId, cancellationToken);
         }
         else if (index is null)
         {
-            attestations = await queries.AllWithEvidence(db, agentId).ToListAsync(cancellationToken);
+            attestations = await AttestationReads.AllAsync(db, agentId, cancellationToken);
         }
         else if (int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
-            attestations = await queries.OneWithEvidence(db, agentId, number).ToListAsync(cancellationToken);
+            attestations = await AttestationReads.OneAsync(db, agentId, number, cancellationToken);
         }
         else
         {

@@ -65,3 +65,74 @@ public static class AttestationStatements
         return statements;
     }
 }
+
+/// <summary>
+/// The reads of <c>GET …/attestations[/{index|latest}]</c> (spec §7.4) as one <see cref="SqlBatch"/> query:
+/// the attestations with their items, joined, in index and position order.
+/// </summary>
+public static class AttestationReads
+{
+    private const string Select = """
+        SELECT a."index", a.stage, a.evaluation, a.failure_reason, a.failure_detail, a.boot_time, a.capabilities_received_at,
+               a.challenges_expire_at, a.evidence_received_at, a.verification_completed_at,
+               e.position, e.evidence_class, e.evidence_type, e.capabilities, e.chosen_parameters, e.data, e.results
+        FROM attestations a LEFT JOIN evidence_items e ON e.agent_id = a.agent_id AND e.attestation_index = a."index"
+        WHERE a.agent_id = $1
+        """;
+
+    public static Task<List<Attestation>> LatestAsync(VerifierDbContext db, string agentId, CancellationToken cancellationToken) =>
+        ReadAsync(db, new SqlStatement(Select + """
+             AND a."index" = (SELECT MAX(x."index") FROM attestations x WHERE x.agent_id = $1) ORDER BY e.position
+            """, agentId), agentId, cancellationToken);
+
+    public static Task<List<Attestation>> OneAsync(VerifierDbContext db, string agentId, int index, CancellationToken cancellationToken) =>
+        ReadAsync(db, new SqlStatement(Select + """ AND a."index" = $2 ORDER BY e.position""", agentId, index), agentId, cancellationToken);
+
+    public static Task<List<Attestation>> AllAsync(VerifierDbContext db, string agentId, CancellationToken cancellationToken) =>
+        ReadAsync(db, new SqlStatement(Select + """ ORDER BY a."index", e.position""", agentId), agentId, cancellationToken);
+
+    private static Task<List<Attestation>> ReadAsync(VerifierDbContext db, SqlStatement query, string agentId, CancellationToken cancellationToken) =>
+        SqlBatch.QueryAsync(db, query, async (reader, ct) =>
+        {
+            var attestations = new List<Attestation>();
+            while (await reader.ReadAsync(ct))
+            {
+                var index = reader.GetInt32(0);
+                if (attestations.Count == 0 || attestations[^1].Index != index)
+                {
+                    attestations.Add(new Attestation
+                    {
+                        AgentId = agentId,
+                        Index = index,
+                        Stage = reader.GetString(1),
+                        Evaluation = reader.GetString(2),
+                        FailureReason = SqlBatch.StringOrNull(reader, 3),
+                        FailureDetail = SqlBatch.StringOrNull(reader, 4),
+                        BootTime = SqlBatch.Utc(reader, 5),
+                        CapabilitiesReceivedAt = SqlBatch.Utc(reader, 6),
+                        ChallengesExpireAt = SqlBatch.Utc(reader, 7),
+                        EvidenceReceivedAt = SqlBatch.UtcOrNull(reader, 8),
+                        VerificationCompletedAt = SqlBatch.UtcOrNull(reader, 9),
+                    });
+                }
+
+                if (!reader.IsDBNull(10))
+                {
+                    attestations[^1].EvidenceItems.Add(new EvidenceItem
+                    {
+                        AgentId = agentId,
+                        AttestationIndex = index,
+                        Position = reader.GetInt32(10),
+                        EvidenceClass = reader.GetString(11),
+                        EvidenceType = reader.GetString(12),
+                        Capabilities = SqlBatch.StringOrNull(reader, 13),
+                        ChosenParameters = SqlBatch.StringOrNull(reader, 14),
+                        Data = SqlBatch.StringOrNull(reader, 15),
+                        Results = SqlBatch.StringOrNull(reader, 16),
+                    });
+                }
+            }
+
+            return attestations;
+        }, cancellationToken);
+}

@@ -71,15 +71,40 @@ public sealed record EvidenceData
 /// <summary>Verification results of one item (IMA: how many received entries the quote covers).</summary>
 public sealed record EvidenceResults([property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CertifiedEntryCount);
 
-/// <summary>One evidence item as rendered: requested (class, type, parameters) or with its data.</summary>
+/// <summary>
+/// One evidence item as rendered: requested (class, type, parameters) or with its data. The nested objects
+/// are the stored JSON texts, written as they are: they were serialised from <see cref="Capabilities"/>,
+/// <see cref="ChosenParameters"/>, <see cref="EvidenceData"/> and <see cref="EvidenceResults"/> with these
+/// same options, so parsing and writing them again on every read would only reproduce the same bytes.
+/// </summary>
 public sealed record EvidenceView
 {
     public required string EvidenceClass { get; init; }
     public required string EvidenceType { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Capabilities? Capabilities { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ChosenParameters? ChosenParameters { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public EvidenceData? Data { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public EvidenceResults? Results { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? Capabilities { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? ChosenParameters { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? Data { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? Results { get; init; }
+}
+
+/// <summary>A JSON value this verifier serialised and stored itself, written back verbatim.</summary>
+[JsonConverter(typeof(StoredJsonConverter))]
+public readonly record struct StoredJson(string Text)
+{
+    public static StoredJson? Of(string? text) => string.IsNullOrEmpty(text) ? null : new StoredJson(text);
+}
+
+public sealed class StoredJsonConverter : System.Text.Json.Serialization.JsonConverter<StoredJson>
+{
+    public override StoredJson Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+        return new StoredJson(document.RootElement.GetRawText());
+    }
+
+    // Only text this process wrote through its own serializer reaches here, so it needs no second validation.
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, StoredJson value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Text, skipInputValidation: true);
 }
 
 /// <summary>The attestation resource's attributes (spec/verifier.md §7.2 response, §7.4 reads).</summary>
