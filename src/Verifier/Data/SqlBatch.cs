@@ -84,6 +84,12 @@ public static class SqlBatch
 
     public static string? StringOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
+    /// <summary>A list of strings as EF stores it: a text[] on PostgreSQL, a JSON array in a TEXT column on SQLite.</summary>
+    public static List<string> StringList(DbDataReader reader, int ordinal) =>
+        reader.GetFieldType(ordinal) == typeof(string)
+            ? System.Text.Json.JsonSerializer.Deserialize(reader.GetString(ordinal), StoredListsJson.Default.ListString) ?? []
+            : [.. reader.GetFieldValue<string[]>(ordinal)];
+
     private static async Task<DbConnection> OpenAsync(VerifierDbContext db, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -115,3 +121,7 @@ public static class SqlBatch
         }
     }
 }
+
+/// <summary>Source-generated JSON for the list columns SQLite keeps as text.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
+internal sealed partial class StoredListsJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -24,47 +24,59 @@ public sealed record LatestTiming(int? Index, string? Stage, DateTime? Capabilit
 /// </summary>
 public static class VerificationSnapshots
 {
-    /// <summary>Compiled once: the LINQ tree is neither re-walked nor looked up in the query cache per call.</summary>
-    private static readonly CompiledPerModel<Func<VerifierDbContext, string, DateTime, CancellationToken, Task<AgentSnapshot?>>> AgentQuery = new(() =>
-        EF.CompileAsyncQuery((VerifierDbContext db, string agentId, DateTime now, CancellationToken _) =>
-            db.Agents.AsNoTracking().Where(a => a.AgentId == agentId).Select(a => new AgentSnapshot(
-                new Agent
-                {
-                    AgentId = a.AgentId,
-                    AkTpm = a.AkTpm,
-                    TpmPolicy = a.TpmPolicy,
-                    AcceptTpmHashAlgs = a.AcceptTpmHashAlgs,
-                    AcceptTpmSigningAlgs = a.AcceptTpmSigningAlgs,
-                    AcceptAttestations = a.AcceptAttestations,
-                    VerifierId = a.VerifierId,
-                    RuntimePolicyId = a.RuntimePolicyId,
-                    RuntimePolicy = new RuntimePolicy { Id = a.RuntimePolicyId, Name = a.RuntimePolicy!.Name, Checksum = a.RuntimePolicy.Checksum, Generator = a.RuntimePolicy.Generator },
-                    MbPolicyId = a.MbPolicyId,
-                    MbPolicy = new MeasuredBootPolicy { Id = a.MbPolicyId, Name = a.MbPolicy!.Name, MbPolicy = a.MbPolicy.MbPolicy },
-                    AttestationCount = a.AttestationCount,
-                    TpmClockInfo = a.TpmClockInfo,
-                    NextImaMlEntry = a.NextImaMlEntry,
-                    Pcr10 = a.Pcr10,
-                    BootTime = a.BootTime,
-                    LearnedImaKeyrings = a.LearnedImaKeyrings,
-                    ImaQuoteProgress = a.ImaQuoteProgress,
-                },
-                db.Sessions.Where(s => s.AgentId == a.AgentId && s.Active && s.TokenExpiresAt >= now).Min(s => s.TokenExpiresAt),
-                // Scalar subqueries (a primary-key seek each) rather than a nested entity: that would become
-                // a ROW_NUMBER over every attestation on SQLite, which has no LATERAL join.
-                new LatestTiming(
-                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index).Select(x => (int?)x.Index).FirstOrDefault(),
-                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index).Select(x => x.Stage).FirstOrDefault(),
-                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index)
-                        .Select(x => (DateTime?)x.CapabilitiesReceivedAt).FirstOrDefault(),
-                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index)
-                        .Select(x => (DateTime?)x.ChallengesExpireAt).FirstOrDefault(),
-                    db.Attestations.Where(x => x.AgentId == agentId).OrderByDescending(x => x.Index)
-                        .Select(x => x.EvidenceReceivedAt).FirstOrDefault())))
-            .FirstOrDefault()));
+    /// <summary>
+    /// One statement: the agent, its policies' identities, its earliest live token and its latest attestation
+    /// (a primary-key seek by the maximum index). Plain SQL rather than EF's LINQ: this runs on every phase 1.
+    /// </summary>
+    private const string AgentQuery = """
+        SELECT a.agent_id, a.ak_tpm, a.tpm_policy, a.accept_tpm_hash_algs, a.accept_tpm_signing_algs, a.accept_attestations, a.verifier_id,
+               a.runtime_policy_id, r.name, r.checksum, r.generator, a.mb_policy_id, m.name, m.mb_policy,
+               a.attestation_count, a.tpm_clock_info, a.next_ima_ml_entry, a.pcr10, a.boot_time, a.learned_ima_keyrings, a.ima_quote_progress,
+               (SELECT MIN(s.token_expires_at) FROM sessions s WHERE s.agent_id = a.agent_id AND s.active = $3 AND s.token_expires_at >= $2),
+               l."index", l.stage, l.capabilities_received_at, l.challenges_expire_at, l.evidence_received_at
+        FROM agents a
+        LEFT JOIN runtime_policies r ON r.id = a.runtime_policy_id
+        LEFT JOIN mb_policies m ON m.id = a.mb_policy_id
+        LEFT JOIN attestations l ON l.agent_id = a.agent_id AND l."index" = (SELECT MAX(x."index") FROM attestations x WHERE x.agent_id = a.agent_id)
+        WHERE a.agent_id = $1
+        """;
 
     public static Task<AgentSnapshot?> AgentAsync(VerifierDbContext db, string agentId, DateTime now, CancellationToken cancellationToken) =>
-        AgentQuery.For(db)(db, agentId, now, cancellationToken);
+        SqlBatch.QueryAsync(db, new SqlStatement(AgentQuery, agentId, now, true), async (reader, ct) =>
+            await reader.ReadAsync(ct) ? Snapshot(reader) : null, cancellationToken);
+
+    private static AgentSnapshot Snapshot(System.Data.Common.DbDataReader r)
+    {
+        var agent = new Agent
+        {
+            AgentId = r.GetString(0),
+            AkTpm = r.GetFieldValue<byte[]>(1),
+            TpmPolicy = r.GetString(2),
+            AcceptTpmHashAlgs = SqlBatch.StringList(r, 3),
+            AcceptTpmSigningAlgs = SqlBatch.StringList(r, 4),
+            AcceptAttestations = r.GetBoolean(5),
+            VerifierId = r.GetString(6),
+            RuntimePolicyId = r.GetInt32(7),
+            MbPolicyId = r.GetInt32(11),
+            AttestationCount = r.GetInt32(14),
+            TpmClockInfo = SqlBatch.StringOrNull(r, 15),
+            NextImaMlEntry = r.GetInt64(16),
+            Pcr10 = r.IsDBNull(17) ? null : r.GetFieldValue<byte[]>(17),
+            BootTime = r.GetInt64(18),
+            LearnedImaKeyrings = r.GetString(19),
+            ImaQuoteProgress = SqlBatch.StringOrNull(r, 20),
+        };
+        agent.RuntimePolicy = r.IsDBNull(8)
+            ? null
+            : new RuntimePolicy { Id = agent.RuntimePolicyId, Name = r.GetString(8), Checksum = SqlBatch.StringOrNull(r, 9) ?? "", Generator = r.GetInt32(10) };
+        agent.MbPolicy = r.IsDBNull(12)
+            ? null
+            : new MeasuredBootPolicy { Id = agent.MbPolicyId, Name = r.GetString(12), MbPolicy = SqlBatch.StringOrNull(r, 13) };
+        var latest = r.IsDBNull(22)
+            ? new LatestTiming(null, null, null, null, null)
+            : new LatestTiming(r.GetInt32(22), r.GetString(23), SqlBatch.Utc(r, 24), SqlBatch.Utc(r, 25), SqlBatch.UtcOrNull(r, 26));
+        return new AgentSnapshot(agent, SqlBatch.UtcOrNull(r, 21), latest);
+    }
 
     /// <summary>Everything a re-queued attestation needs, or null when it is no longer <c>evaluating_evidence</c>.</summary>
     public static async Task<VerificationInput?> InputAsync(VerifierDbContext db, VerificationJob job, DateTime now, CancellationToken cancellationToken)
