@@ -43,6 +43,17 @@ internal abstract class ImaDigester : IDisposable
     /// <summary>PCR extend in place: <c>pcr := H(pcr || digest)</c>.</summary>
     public abstract void Extend(Span<byte> pcr, ReadOnlySpan<byte> digest);
 
+    /// <summary>Bytes <see cref="HashInPlace"/> may overwrite after the message: the most padding SHA-1/SHA-2 add.</summary>
+    public const int PaddingRoom = 144;
+
+    /// <summary>
+    /// <c>destination := H(buffer[..length])</c>, where <paramref name="buffer"/> has
+    /// <see cref="PaddingRoom"/> bytes after the message that this call may overwrite: the native
+    /// digester pads there and hashes without copying the message. <paramref name="destination"/>
+    /// may overlap the message (a PCR extend hashes <c>pcr || digest</c> back into <c>pcr</c>).
+    /// </summary>
+    public virtual void HashInPlace(Span<byte> buffer, int length, Span<byte> destination) => Hash(buffer[..length], destination);
+
     public void Dispose()
     {
         Dispose(true);

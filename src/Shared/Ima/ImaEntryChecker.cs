@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace Keylime.Shared.Ima;
@@ -14,6 +15,8 @@ internal sealed class ImaEntryChecker : IDisposable
     private readonly ImaReplayRequest _request;
     private readonly ImaHashAlgorithm _logAlg;
     private readonly ImaHashAlgorithm _bank;
+    private readonly int _logSize;
+    private readonly int _bankSize;
     private readonly List<ImaFailure> _failures = [];
     private readonly Dictionary<string, ImaKeyring> _learned = new(StringComparer.Ordinal);
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
@@ -28,6 +31,8 @@ internal sealed class ImaEntryChecker : IDisposable
         _request = request;
         _logAlg = policy.LogHashAlgorithm;
         _bank = request.Bank;
+        _logSize = _logAlg.Size();
+        _bankSize = _bank.Size();
         _logHasher = ImaDigester.Create(_logAlg);
         _bankHasher = _bank == _logAlg ? _logHasher : ImaDigester.Create(_bank);
         if (request.LearnedKeyrings is { } learned)
@@ -92,7 +97,11 @@ internal sealed class ImaEntryChecker : IDisposable
 
     /// <summary>Processes one prepared line: a line that does not parse is not extended (spec §1.2).</summary>
     [SkipLocalsInit] // the digest scratch spans are always written before they are read
-    public void Check(in PreparedLine line, long entry, Span<byte> running)
+    /// <remarks>
+    /// <paramref name="pcrBlock"/> holds the running PCR 10 and room for the entry's contribution
+    /// after it plus <see cref="ImaDigester.PaddingRoom"/>, so the extend hashes it in place.
+    /// </remarks>
+    public void Check(in PreparedLine line, long entry, Span<byte> pcrBlock)
     {
         if (line.Error is { } error)
         {
@@ -101,7 +110,7 @@ internal sealed class ImaEntryChecker : IDisposable
         }
 
         var parsed = line.Entry;
-        var templateSize = ImaTemplateData.MaxSize(parsed);
+        var templateSize = ImaTemplateData.MaxSize(parsed) + ImaDigester.PaddingRoom;
         if (templateSize > _buffer.Length)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
@@ -115,10 +124,8 @@ internal sealed class ImaEntryChecker : IDisposable
         }
 
         var template = _buffer.AsSpan(0, written);
-        Span<byte> contribution = stackalloc byte[64];
-        contribution = contribution[.._bank.Size()];
-        var verdict = CheckTemplateHash(parsed, template, contribution);
-        _bankHasher.Extend(running, contribution);
+        var verdict = CheckTemplateHash(parsed, written, pcrBlock.Slice(_bankSize, _bankSize));
+        _bankHasher.HashInPlace(pcrBlock, 2 * _bankSize, pcrBlock[.._bankSize]);
 
         if (!parsed.IsPcr10)
         {
@@ -158,36 +165,54 @@ internal sealed class ImaEntryChecker : IDisposable
     /// a violation entry (all-zero column of the log hash size) contributes all-0xFF instead (spec §1.4).
     /// </summary>
     [SkipLocalsInit]
-    private TemplateVerdict CheckTemplateHash(in ImaEntry parsed, ReadOnlySpan<byte> template, Span<byte> contribution)
+    private TemplateVerdict CheckTemplateHash(in ImaEntry parsed, int templateLength, Span<byte> contribution)
     {
-        var logSize = _logAlg.Size();
         Span<byte> column = stackalloc byte[64];
+        column = column[.._logSize];
         var columnHex = parsed.TemplateHashHex;
-        var columnValid = columnHex.Length == logSize * 2;
+        var columnValid = columnHex.Length == _logSize * 2;
         if (columnValid)
         {
             ImaTemplateData.DecodeHex(columnHex, column);
-            column = column[..logSize];
-            if (!column.ContainsAnyExcept((byte)0))
+            if (IsAllZero(column))
             {
                 contribution.Fill(0xFF);
                 return TemplateVerdict.Violation;
             }
         }
 
+        // Both hash the template where it was built; the padding goes into the buffer's spare room.
         Span<byte> computed = stackalloc byte[64];
-        computed = computed[..logSize];
-        _logHasher.Hash(template, computed);
+        computed = computed[.._logSize];
+        _logHasher.HashInPlace(_buffer, templateLength, computed);
         if (_bank == _logAlg)
         {
             computed.CopyTo(contribution);
         }
         else
         {
-            _bankHasher.Hash(template, contribution);
+            _bankHasher.HashInPlace(_buffer, templateLength, contribution);
         }
 
         return columnValid && computed.SequenceEqual(column) ? TemplateVerdict.Valid : TemplateVerdict.Mismatch;
+    }
+
+    /// <summary>A digest of 16–64 bytes is all zeros (a violation column); cheaper than a vectorised search at this size.</summary>
+    private static bool IsAllZero(ReadOnlySpan<byte> bytes)
+    {
+        ulong any = 0;
+        var i = 0;
+        for (; i + 8 <= bytes.Length; i += 8)
+        {
+            any |= BinaryPrimitives.ReadUInt64LittleEndian(bytes[i..]);
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            any |= bytes[i];
+        }
+
+        return any == 0;
     }
 
     private void FailParse(ReadOnlySpan<char> line, long entry, string reason)

@@ -31,7 +31,9 @@ public static class ImaLog
 
     private static ImaReplayResult Run(ImaEntryChecker checker, ImaReplayRequest request, int bankSize)
     {
-        Span<byte> running = stackalloc byte[bankSize];
+        // The running PCR, then room for an entry's contribution and the hash padding (see ImaEntryChecker.Check).
+        Span<byte> pcrBlock = stackalloc byte[(2 * bankSize) + ImaDigester.PaddingRoom];
+        var running = pcrBlock[..bankSize];
         Span<byte> matched = stackalloc byte[bankSize];
         if (request.PreviousPcr10 is { } start)
         {
@@ -60,7 +62,7 @@ public static class ImaLog
             var next = hasNext ? checker.Prepare(nextLine) : default;
 
             received++;
-            checker.Check(current, request.StartingOffset + lineIndex, running);
+            checker.Check(current, request.StartingOffset + lineIndex, pcrBlock);
             if (matchLine < 0 && running.SequenceEqual(quoted))
             {
                 matchLine = lineIndex + 1;

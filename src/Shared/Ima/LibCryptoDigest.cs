@@ -26,7 +26,7 @@ internal sealed unsafe class LibCryptoDigest : ImaDigester
     private const int PaddedInputLimit = 512;
 
     /// <summary>The most padding a message gets: a 128-byte block plus SHA-512's 16-byte length field.</summary>
-    private const int MaxPadding = 144;
+    private const int MaxPadding = PaddingRoom;
 
     private static readonly LibCryptoDigest?[] Available = Probe();
 
@@ -90,6 +90,23 @@ internal sealed unsafe class LibCryptoDigest : ImaDigester
         pcr.CopyTo(new Span<byte>(blocks, pcr.Length));
         digest.CopyTo(new Span<byte>(blocks + pcr.Length, digest.Length));
         HashPadded(ctx, blocks, pcr.Length + digest.Length, pcr);
+    }
+
+    [SkipLocalsInit]
+    public override void HashInPlace(Span<byte> buffer, int length, Span<byte> destination)
+    {
+        if (length > PaddedInputLimit || buffer.Length - length < PaddingRoom)
+        {
+            Hash(buffer[..length], destination);
+            return;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Size, nameof(destination));
+        var ctx = stackalloc ulong[ContextWords];
+        fixed (byte* blocks = buffer)
+        {
+            HashPadded(ctx, blocks, length, destination);
+        }
     }
 
     /// <summary>
