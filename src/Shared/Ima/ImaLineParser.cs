@@ -9,7 +9,8 @@ public static class ImaLineParser
     public static bool TryParse(ReadOnlySpan<char> line, out ImaEntry entry, out string? error)
     {
         entry = default;
-        if (!TrySplit(line, out var pcr, out line) || !TrySplit(line, out var templateHash, out line) || !TrySplit(line, out var templateName, out line))
+        var spaces = new SpaceScanner(line);
+        if (!spaces.TrySplit(out var pcr) || !spaces.TrySplit(out var templateHash) || !spaces.TrySplit(out var templateName))
         {
             error = "fewer than 4 space-separated fields";
             return false;
@@ -21,21 +22,20 @@ public static class ImaLineParser
             return false;
         }
 
-        var fields = line;
         return templateName switch
         {
-            "ima" => TryParseLegacy(pcr, templateHash, fields, out entry, out error),
-            "ima-ng" => TryParseNg(pcr, templateHash, ImaTemplate.ImaNg, fields, out entry, out error),
-            "ima-sig" => TryParseNg(pcr, templateHash, ImaTemplate.ImaSig, fields, out entry, out error),
-            "ima-buf" => TryParseNg(pcr, templateHash, ImaTemplate.ImaBuf, fields, out entry, out error),
+            "ima" => TryParseLegacy(pcr, templateHash, ref spaces, out entry, out error),
+            "ima-ng" => TryParseNg(pcr, templateHash, ImaTemplate.ImaNg, ref spaces, out entry, out error),
+            "ima-sig" => TryParseNg(pcr, templateHash, ImaTemplate.ImaSig, ref spaces, out entry, out error),
+            "ima-buf" => TryParseNg(pcr, templateHash, ImaTemplate.ImaBuf, ref spaces, out entry, out error),
             _ => Fail(out entry, out error, "unsupported template (only ima, ima-ng, ima-sig and ima-buf are supported)"),
         };
     }
 
     private static bool TryParseLegacy(
-        ReadOnlySpan<char> pcr, ReadOnlySpan<char> templateHash, ReadOnlySpan<char> fields, out ImaEntry entry, out string? error)
+        ReadOnlySpan<char> pcr, ReadOnlySpan<char> templateHash, scoped ref SpaceScanner spaces, out ImaEntry entry, out string? error)
     {
-        if (!TrySplit(fields, out var digest, out fields))
+        if (!spaces.TrySplit(out var digest))
         {
             return Fail(out entry, out error, "ima template needs a digest and a name");
         }
@@ -47,13 +47,13 @@ public static class ImaLineParser
             return Fail(out entry, out error, "ima template digest must be 20 (SHA-1) or 16 (MD5) bytes of hex");
         }
 
-        entry = new ImaEntry(pcr, templateHash, ImaTemplate.Ima, alg, digest, fields, default);
+        entry = new ImaEntry(pcr, templateHash, ImaTemplate.Ima, alg, digest, spaces.Rest, default);
         error = null;
         return true;
     }
 
     private static bool TryParseNg(
-        ReadOnlySpan<char> pcr, ReadOnlySpan<char> templateHash, ImaTemplate template, ReadOnlySpan<char> fields,
+        ReadOnlySpan<char> pcr, ReadOnlySpan<char> templateHash, ImaTemplate template, scoped ref SpaceScanner spaces,
         out ImaEntry entry, out string? error)
     {
         ReadOnlySpan<char> digestToken;
@@ -61,24 +61,24 @@ public static class ImaLineParser
         ReadOnlySpan<char> extra = default;
         if (template == ImaTemplate.ImaNg)
         {
-            if (!TrySplit(fields, out digestToken, out fields))
+            if (!spaces.TrySplit(out digestToken))
             {
                 return Fail(out entry, out error, "ima-ng needs a digest and a name");
             }
 
-            name = fields;
+            name = spaces.Rest;
         }
         else
         {
             // Three fields; the kernel prints the separating space even when the last one is empty.
-            if (!TrySplit(fields, out digestToken, out fields) || !TrySplit(fields, out name, out fields))
+            if (!spaces.TrySplit(out digestToken) || !spaces.TrySplit(out name))
             {
                 return Fail(out entry, out error, template == ImaTemplate.ImaSig
                     ? "ima-sig needs a digest, a name and a (possibly empty) signature"
                     : "ima-buf needs a digest, a name and a buffer");
             }
 
-            extra = fields;
+            extra = spaces.Rest;
             if (!IsHex(extra))
             {
                 return Fail(out entry, out error, template == ImaTemplate.ImaSig ? "signature is not hex" : "buffer is not hex");
@@ -106,22 +106,6 @@ public static class ImaLineParser
 
         entry = new ImaEntry(pcr, templateHash, template, alg, hex, name, extra);
         error = null;
-        return true;
-    }
-
-    /// <summary>Splits <paramref name="text"/> at its first space; false when there is none.</summary>
-    private static bool TrySplit(ReadOnlySpan<char> text, out ReadOnlySpan<char> token, out ReadOnlySpan<char> rest)
-    {
-        var space = text.IndexOf(' ');
-        if (space < 0)
-        {
-            token = default;
-            rest = text;
-            return false;
-        }
-
-        token = text[..space];
-        rest = text[(space + 1)..];
         return true;
     }
 

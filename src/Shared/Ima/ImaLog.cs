@@ -52,14 +52,26 @@ public static class ImaLog
         // of a large policy overlap the hashing instead of stalling on cache misses.
         var text = request.Entries.AsSpan();
         var nextIndex = 0;
+        // Two prepared lines whose roles swap by reference each step, never copied.
+        scoped var first = default(PreparedLine);
+        scoped var second = default(PreparedLine);
+        ref var current = ref first;
+        ref var next = ref second;
         var hasCurrent = TryTakeLine(ref text, ref nextIndex, out var line, out var lineIndex);
-        var current = hasCurrent ? checker.Prepare(line) : default;
+        if (hasCurrent)
+        {
+            checker.Prepare(line, ref current);
+        }
+
         var received = 0;
         while (hasCurrent)
         {
             checker.PrefetchRecord(current);
             var hasNext = TryTakeLine(ref text, ref nextIndex, out var nextLine, out var nextLineIndex);
-            var next = hasNext ? checker.Prepare(nextLine) : default;
+            if (hasNext)
+            {
+                checker.Prepare(nextLine, ref next);
+            }
 
             received++;
             checker.Check(current, request.StartingOffset + lineIndex, pcrBlock);
@@ -70,8 +82,10 @@ public static class ImaLog
             }
 
             hasCurrent = hasNext;
-            current = next;
             lineIndex = nextLineIndex;
+            ref var done = ref current;
+            current = ref next;
+            next = ref done;
         }
 
         return Conclude(checker, request, matchLine, received, matchLine >= 0 ? matched.ToArray() : null);

@@ -119,30 +119,31 @@ internal sealed unsafe class LibCryptoDigest : ImaDigester
     /// </summary>
     private void HashPadded(ulong* ctx, byte* blocks, int length, Span<byte> destination)
     {
-        var padded = PaddedLength(length);
+        // The callers guarantee MaxPadding bytes of room after the message and a digest-sized
+        // destination. Zeroing the whole room at a constant size is a few vector stores; the
+        // exact-size clear was a call. Block sizes are powers of two: no division.
+        Unsafe.InitBlockUnaligned(blocks + length, 0, MaxPadding);
         blocks[length] = 0x80;
-        new Span<byte>(blocks + length + 1, padded - length - 1 - 8).Clear();
+        var padded = (length + 1 + (_blockSize / 8) + _blockSize - 1) & -_blockSize;
         BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(blocks + padded - 8, 8), (ulong)length * 8);
         Check(_init(ctx) & ((delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong*, byte*, nuint, int>)_update)(ctx, blocks, (nuint)padded));
+        ref var output = ref MemoryMarshal.GetReference(destination);
         if (_blockSize == 64)
         {
             var words = (uint*)ctx;
             for (var i = 0; i < Size / 4; i++)
             {
-                BinaryPrimitives.WriteUInt32BigEndian(destination[(i * 4)..], words[i]);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, i * 4), BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(words[i]) : words[i]);
             }
         }
         else
         {
             for (var i = 0; i < Size / 8; i++)
             {
-                BinaryPrimitives.WriteUInt64BigEndian(destination[(i * 8)..], ctx[i]);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, i * 8), BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(ctx[i]) : ctx[i]);
             }
         }
     }
-
-    /// <summary>Message + 0x80 + length field (8 bytes; SHA-384/512's 16-byte field's high half is zero), in whole blocks.</summary>
-    private int PaddedLength(int length) => (length + 1 + (_blockSize / 8) + _blockSize - 1) / _blockSize * _blockSize;
 
     private int Update(ulong* ctx, byte* data, int length) =>
         length <= SuppressTransitionLimit
