@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Keylime.Shared.Tpm;
 using Keylime.Verifier.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 
 namespace Keylime.Verifier.Tests.Attestations;
 
@@ -212,6 +213,52 @@ public abstract class PushProtocolTests(ProtocolFixture fixture)
         await agent.EnrollAsync();
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => agent.AuthenticateAsync()));
         Assert.All(results, r => Assert.Equal(200, r.Status));
+    }
+
+    [Fact]
+    public async Task Evidence_refused_as_malformed_can_be_sent_again_to_the_same_attestation()
+    {
+        using var agent = await AuthenticatedAgentAsync();
+        var (_, created, response) = await agent.CreateAttestationAsync();
+        var location = response.Headers.Location!.OriginalString;
+        var wrong = agent.Evidence(created!);
+        wrong["data"]!["attributes"]!["evidence_collected"]![0]!["data"]!["subject_data"] = "not base64!";
+
+        var (refused, body, _) = await agent.SubmitAsync(location, wrong);
+        Assert.Equal(422, refused);
+        Assert.Equal("/data/attributes/evidence_collected/0/data/subject_data", body!["errors"]![0]!["source"]!["pointer"]!.GetValue<string>());
+        Assert.Equal(202, (await agent.SubmitAsync(location, agent.Evidence(created!))).Status);
+        Assert.Equal("pass", (await agent.VerdictAsync(0))["evaluation"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Concurrent_submissions_of_one_attestation_accept_exactly_one_and_count_once()
+    {
+        using var agent = await AuthenticatedAgentAsync();
+        var (_, created, response) = await agent.CreateAttestationAsync();
+        var location = response.Headers.Location!.OriginalString;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => agent.SubmitAsync(location, agent.Evidence(created!))));
+
+        Assert.Single(results, r => r.Status == 202);
+        Assert.All(results.Where(r => r.Status != 202), r =>
+            Assert.Equal((403, "evidence_immutable"), (r.Status, r.Body!["errors"]![0]!["code"]!.GetValue<string>())));
+        Assert.Equal("pass", (await agent.VerdictAsync(0))["evaluation"]!.GetValue<string>());
+        var (_, statusBody) = await Http.GetAsync(Server.Admin(), $"/v2.6/agents/{agent.AgentId}");
+        Assert.Equal(1, statusBody!["results"]!["attestation_count"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Evidence_for_a_deleted_agents_attestation_stores_nothing()
+    {
+        using var agent = await AuthenticatedAgentAsync();
+        var (_, created, response) = await agent.CreateAttestationAsync();
+        Assert.Equal(204, (await Http.DeleteAsync(Server.Admin(), $"/v3/agents/{agent.AgentId}")).Status);
+
+        var (status, _, _) = await agent.SubmitAsync(response.Headers.Location!.OriginalString, agent.Evidence(created!));
+
+        Assert.Equal(401, status); // the deletion revoked the token with the agent
+        Assert.Equal(0, await Server.WithDbAsync(db => db.Attestations.CountAsync(a => a.AgentId == agent.AgentId)));
     }
 
     private static void Mutate(JsonObject body, string field, Action<byte[]> change)
