@@ -22,6 +22,11 @@ public sealed class ImaLog
     /// <summary>Number of newline-terminated entries now in the log (0 when the file is unreadable).</summary>
     public long CountEntries()
     {
+        if (!File.Exists(Path))
+        {
+            return 0; // no IMA on this machine: asked every cycle, so no exception every cycle
+        }
+
         try
         {
             var (first, lines) = ReadLines(long.MaxValue);
