@@ -127,20 +127,22 @@ internal sealed unsafe class LibCryptoDigest : ImaDigester
         var padded = (length + 1 + (_blockSize / 8) + _blockSize - 1) & -_blockSize;
         BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(blocks + padded - 8, 8), (ulong)length * 8);
         Check(_init(ctx) & ((delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong*, byte*, nuint, int>)_update)(ctx, blocks, (nuint)padded));
+        // The digest is h[] in big-endian; the word count is read once (the loop's stores could alias this object).
         ref var output = ref MemoryMarshal.GetReference(destination);
+        var size = Size;
         if (_blockSize == 64)
         {
             var words = (uint*)ctx;
-            for (var i = 0; i < Size / 4; i++)
+            for (var i = 0; i < size; i += 4)
             {
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, i * 4), BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(words[i]) : words[i]);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, i), BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(words[i >> 2]) : words[i >> 2]);
             }
         }
         else
         {
-            for (var i = 0; i < Size / 8; i++)
+            for (var i = 0; i < size; i += 8)
             {
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, i * 8), BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(ctx[i]) : ctx[i]);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, i), BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(ctx[i >> 3]) : ctx[i >> 3]);
             }
         }
     }
