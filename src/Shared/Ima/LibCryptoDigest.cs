@@ -6,9 +6,10 @@ using System.Security.Cryptography;
 namespace Keylime.Shared.Ima;
 
 /// <summary>
-/// SHA-1/SHA-2 through libcrypto's low-level <c>SHAxxx_Init/Update/Final</c> with the context on
-/// the stack: no EVP fetch, no heap context, no error-queue work per call (see
-/// <see cref="ImaDigester"/> for the measured why). These functions are deprecated in OpenSSL 3
+/// SHA-1/SHA-2 through libcrypto's low-level <c>SHAxxx_Init/Update</c> (and <c>_Final</c> for
+/// inputs over <see cref="PaddedInputLimit"/>) with the context on the stack: no EVP fetch, no heap
+/// context, no error-queue work per call (see <see cref="ImaDigester"/> for the measured why);
+/// small inputs are padded here and cost two native calls (<see cref="HashPadded"/>). These functions are deprecated in OpenSSL 3
 /// in favour of EVP but still exported by <c>libcrypto.so.3</c> and <c>.so.1.1</c>; they bypass
 /// providers, which is acceptable here because the algorithms are fixed by the IMA/TPM formats,
 /// not chosen by policy. Only used on Linux (where .NET itself uses OpenSSL), after a known-answer

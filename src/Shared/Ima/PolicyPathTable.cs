@@ -78,7 +78,7 @@ internal sealed class PolicyPathTable
         var seed = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
         var slots = new ulong[Math.Max(2, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, map.Count) * 2))];
         var allowed = new string[map.Count][];
-        var arena = new ArenaWriter(map.Sum(kv => HeaderBytes + (kv.Key.Length * 2) + (kv.Value.Count * (1 + MaxDigestBytes))));
+        var arena = new ArenaWriter(map.Sum(kv => ArenaWriter.MaxRecordSize(kv.Key, kv.Value)));
         var index = 0;
         foreach (var (path, digests) in map)
         {
@@ -87,7 +87,7 @@ internal sealed class PolicyPathTable
             index++;
         }
 
-        return new PolicyPathTable(slots, arena.ToArray(), allowed, seed, hashMask);
+        return new PolicyPathTable(slots, arena.Bytes, allowed, seed, hashMask);
     }
 
     /// <summary>The hash a look-up of <paramref name="path"/> starts from (computed ahead by the replay, see <see cref="PrefetchSlot"/>).</summary>
@@ -212,22 +212,32 @@ internal sealed class PolicyPathTable
         slots[i] = ((hash >> 32) << 32) | (uint)(offset + 1);
     }
 
-    /// <summary>Appends records; each starts 4-byte aligned so its header and path read aligned.</summary>
-    private sealed class ArenaWriter(int capacity)
+    /// <summary>
+    /// Appends records into an array sized up front from <see cref="MaxRecordSize"/> — exact unless
+    /// some policy values are not hex — so the arena is allocated once and never copied.
+    /// Each record starts 4-byte aligned so its header and path read aligned.
+    /// </summary>
+    private sealed class ArenaWriter(long capacity)
     {
-        private byte[] _bytes = new byte[Math.Max(16, capacity)];
         private int _length;
+
+        public byte[] Bytes { get; } = GC.AllocateUninitializedArray<byte>((int)Math.Max(1, capacity));
+
+        public static long MaxRecordSize(string path, List<string> digests)
+        {
+            long size = 3 + HeaderBytes + (path.Length * 2L);
+            foreach (var hex in digests)
+            {
+                size += 1 + Math.Min(hex.Length / 2, MaxDigestBytes);
+            }
+
+            return size;
+        }
 
         public int Append(string path, List<string> digests, int index)
         {
             var offset = (_length + 3) & ~3;
-            var needed = offset + HeaderBytes + (path.Length * 2) + (digests.Count * (1 + MaxDigestBytes));
-            if (needed > _bytes.Length)
-            {
-                Array.Resize(ref _bytes, Math.Max(needed, _bytes.Length * 2));
-            }
-
-            var span = _bytes.AsSpan(offset);
+            var span = Bytes.AsSpan(offset);
             BinaryPrimitives.WriteInt32LittleEndian(span, path.Length);
             BinaryPrimitives.WriteInt32LittleEndian(span[8..], index);
             MemoryMarshal.AsBytes(path.AsSpan()).CopyTo(span[HeaderBytes..]);
@@ -248,7 +258,5 @@ internal sealed class PolicyPathTable
             _length = offset + written;
             return offset;
         }
-
-        public byte[] ToArray() => _bytes.AsSpan(0, _length).ToArray();
     }
 }
