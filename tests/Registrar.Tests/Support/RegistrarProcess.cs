@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Keylime.TestSupport;
@@ -18,10 +17,10 @@ public enum DatabaseKind
 /// </summary>
 public sealed class RegistrarProcess : IDisposable
 {
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly string? _postgresDatabase;
 
-    private RegistrarProcess(Process process, string directory, int port, int tlsPort, string databaseUrl, string? postgresDatabase, TestCertificateAuthority ca)
+    private RegistrarProcess(ChildProcess process, string directory, int port, int tlsPort, string databaseUrl, string? postgresDatabase, TestCertificateAuthority ca)
     {
         _process = process;
         Directory = directory;
@@ -54,9 +53,7 @@ public sealed class RegistrarProcess : IDisposable
     /// <summary>HTTPS without a client certificate, as the Rust agent calls with registrar TLS on.</summary>
     public HttpClient Anonymous { get; }
 
-    public string Log => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "";
-
-    private string LogPath => Path.Combine(Directory, "registrar.log");
+    public string Log => _process.Log;
 
     /// <summary>Starts a registrar; a start that fails (e.g. a port taken meanwhile by another test) is retried on new ports.</summary>
     public static RegistrarProcess Start(DatabaseKind database, IDictionary<string, string>? environment = null)
@@ -100,7 +97,9 @@ public sealed class RegistrarProcess : IDisposable
             env[k] = v.Replace("{KEYLIME_DIR}", dir, StringComparison.Ordinal);
         }
 
-        var process = Launch(dir, env);
+        // Output goes to registrar.log, which a failing test prints.
+        var process = ChildProcess.Start("registrar", Path.Combine(AppContext.BaseDirectory, "Keylime.Registrar.dll"),
+            ["--Logging:LogLevel:Default=Warning"], env, dir);
         var registrar = new RegistrarProcess(process, dir, port, tlsPort, url, pgName, ca);
         try
         {
@@ -116,19 +115,7 @@ public sealed class RegistrarProcess : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(); // our own child, by PID
-                _process.WaitForExit(10000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
+        _process.Dispose(); // our own child, stopped by PID
         Http.Dispose();
         Admin.Dispose();
         Anonymous.Dispose();
@@ -147,30 +134,6 @@ public sealed class RegistrarProcess : IDisposable
         }
     }
 
-    private static Process Launch(string dir, Dictionary<string, string> env)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Keylime.Registrar.dll");
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, WorkingDirectory = dir };
-        psi.ArgumentList.Add(dll);
-        foreach (var (k, v) in env)
-        {
-            psi.Environment[k] = v;
-        }
-
-        // Output goes to a file the test can print on failure; a redirected pipe nobody reads would block the server.
-        psi.ArgumentList.Add($"--Logging:LogLevel:Default=Warning");
-        psi.RedirectStandardOutput = true;
-        psi.RedirectStandardError = true;
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the registrar");
-        var log = new StreamWriter(Path.Combine(dir, "registrar.log")) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.Exited += (_, _) => { lock (log) { log.Flush(); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
     private void WaitUntilServing()
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -178,7 +141,7 @@ public sealed class RegistrarProcess : IDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"the registrar exited with {_process.ExitCode}:\n{Log}");
+                throw new InvalidOperationException($"the registrar exited:\n{Log}");
             }
 
             try
