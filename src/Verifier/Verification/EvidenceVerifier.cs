@@ -25,12 +25,13 @@ public sealed record VerificationInput(Agent Agent, Attestation Attestation, IRe
 /// measured-boot log against the boot PCRs and the mb policy (its boot aggregates feed IMA), the IMA log
 /// against PCR 10 and the runtime policy, then the PCR values against <c>tpm_policy</c>. CPU only, no I/O.
 /// </summary>
-public sealed class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache policies)
+public class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache policies)
 {
     /// <summary>The compiled runtime policies the IMA check uses (the worker loads a policy's text when needed).</summary>
     public RuntimePolicyCache Policies => policies;
 
-    public VerificationOutcome Verify(VerificationInput input)
+    /// <summary>Virtual so a test can hold a verification open past <c>verification_timeout</c>.</summary>
+    public virtual VerificationOutcome Verify(VerificationInput input)
     {
         var quoteItem = input.Items.FirstOrDefault(i => i.EvidenceType == EvidenceKinds.TpmQuote);
         var chosen = AttestationResources.Read(quoteItem?.ChosenParameters, ProtocolJson.Default.ChosenParameters);
