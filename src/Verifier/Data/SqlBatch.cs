@@ -20,6 +20,9 @@ public sealed record SqlStatement(string Sql, params object?[] Args);
 /// </summary>
 public static class SqlBatch
 {
+    /// <summary>True when statements travel as one batch (PostgreSQL), false when they run one by one in process (SQLite).</summary>
+    public static bool SendsBatches(VerifierDbContext db) => db.Database.GetDbConnection().CanCreateBatch;
+
     /// <summary>Runs the statements atomically and returns the rows each one affected.</summary>
     public static async Task<int[]> ExecuteAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
     {
@@ -28,29 +31,11 @@ public static class SqlBatch
         {
             if (connection.CanCreateBatch)
             {
-                await using var batch = connection.CreateBatch();
-                batch.Timeout = db.Database.GetCommandTimeout() ?? batch.Timeout;
-                foreach (var statement in statements)
-                {
-                    var command = batch.CreateBatchCommand();
-                    command.CommandText = statement.Sql;
-                    Bind(command.Parameters, command.CreateParameter, statement.Args, positional: true);
-                    batch.BatchCommands.Add(command);
-                }
-
-                await batch.ExecuteNonQueryAsync(cancellationToken);
-                return [.. batch.BatchCommands.Select(c => c.RecordsAffected)];
+                return await SendAsync(db, connection, null, statements, cancellationToken);
             }
 
-            var affected = new int[statements.Count];
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            for (var i = 0; i < statements.Count; i++)
-            {
-                await using var command = Command(db, connection, statements[i], positional: false);
-                command.Transaction = transaction;
-                affected[i] = await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-
+            var affected = await SendAsync(db, connection, transaction, statements, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return affected;
         }
@@ -58,6 +43,64 @@ public static class SqlBatch
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction; each call of the function it gets sends a list of
+    /// statements (one round trip on PostgreSQL, whose BEGIN travels with the first) and returns the rows
+    /// each affected, so later statements can depend on what earlier ones did.
+    /// </summary>
+    public static async Task<T> InTransactionAsync<T>(VerifierDbContext db,
+        Func<Func<IReadOnlyList<SqlStatement>, Task<int[]>>, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(db, cancellationToken);
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var result = await work(statements => SendAsync(db, connection, transaction, statements, cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task<int[]> SendAsync(VerifierDbContext db, DbConnection connection, DbTransaction? transaction,
+        IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
+    {
+        if (statements.Count == 0)
+        {
+            return [];
+        }
+
+        if (connection.CanCreateBatch)
+        {
+            await using var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            batch.Timeout = db.Database.GetCommandTimeout() ?? batch.Timeout;
+            foreach (var statement in statements)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = statement.Sql;
+                Bind(command.Parameters, command.CreateParameter, statement.Args, positional: true);
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            return [.. batch.BatchCommands.Select(c => c.RecordsAffected)];
+        }
+
+        var affected = new int[statements.Count];
+        for (var i = 0; i < statements.Count; i++)
+        {
+            await using var command = Command(db, connection, statements[i], positional: false);
+            command.Transaction = transaction;
+            affected[i] = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return affected;
     }
 
     /// <summary>Runs one query and hands its reader to <paramref name="read"/>.</summary>

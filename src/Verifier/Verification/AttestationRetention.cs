@@ -14,11 +14,11 @@ namespace Keylime.Verifier.Verification;
 public static class AttestationRetention
 {
     /// <summary>The retention statement for a pass of <paramref name="latest"/>, or null when there is nothing before N−1.</summary>
-    public static SqlStatement? Statement(Attestation latest, DateTime now)
+    public static SqlStatement? Statement(Attestation latest)
     {
         var previous = latest.Index - 1;
         return previous < 1
             ? null // N−1 needs an attestation before it
-            : VerdictStatements.DeletePreviousIfRedundant(latest, previous, now);
+            : VerdictStatements.DeletePreviousIfRedundant(latest, previous);
     }
 }

@@ -7,11 +7,9 @@ namespace Keylime.Verifier.Verification;
 
 /// <summary>
 /// The statements of one verdict (spec/verifier.md §7.6 steps 5–9) for a <see cref="SqlBatch"/>, portable
-/// between SQLite and PostgreSQL: a group of verdicts goes to the database as one round trip. The first
-/// statement completes the attestation only if it is still <c>evaluating_evidence</c>; every later one is
-/// guarded by <see cref="Completed"/> — the attestation carries this verdict's completion time — so a
-/// verdict another worker or instance recorded first changes nothing here, without a read in between.
-/// (The committer gives each group its own timestamp; a group never holds one attestation twice.)
+/// between SQLite and PostgreSQL. <see cref="Complete"/> completes the attestation only if it is still
+/// <c>evaluating_evidence</c>; the others apply only for the verdicts whose completion took effect, in the
+/// same transaction (<see cref="VerificationRecorder"/>).
 /// </summary>
 public static class VerdictStatements
 {
@@ -25,12 +23,11 @@ public static class VerdictStatements
             attestation.AgentId, attestation.Index, AttestationStates.EvaluatingEvidence);
 
     /// <summary>An item's results, by its natural key: items created by phase 1's batch are never read back, so their ids are unknown.</summary>
-    public static SqlStatement EvidenceResults(Attestation attestation, EvidenceItem item, string results, DateTime now) =>
-        new($"""
+    public static SqlStatement EvidenceResults(EvidenceItem item, string results) =>
+        new("""
              UPDATE evidence_items SET results = $1 WHERE agent_id = $2 AND attestation_index = $3 AND position = $4
-               AND {Completed(2, 3, 5, 6)}
              """,
-            results, item.AgentId, item.AttestationIndex, item.Position, now, AttestationStates.VerificationComplete);
+            results, item.AgentId, item.AttestationIndex, item.Position);
 
     /// <summary>The agent's side of a verdict (steps 5–6): counters and state transitions are SQL expressions, nothing is read first.</summary>
     public static SqlStatement Agent(Attestation attestation, VerificationOutcome outcome, DateTime now, bool autoRecover)
@@ -71,41 +68,44 @@ public static class VerdictStatements
             Set(sql, values, "boot_time", ima.Pcr10 is null ? 0L : new DateTimeOffset(attestation.BootTime).ToUnixTimeSeconds());
         }
 
-        var agent = Parameter(values, attestation.AgentId);
-        var index = Parameter(values, attestation.Index);
-        var at = Parameter(values, now);
-        var stage = Parameter(values, AttestationStates.VerificationComplete);
-        sql.Append(" WHERE agent_id = ").Append(agent).Append(" AND ").Append(Completed(agent, index, at, stage));
+        sql.Append(" WHERE agent_id = ").Append(Parameter(values, attestation.AgentId));
         return new SqlStatement(sql.ToString(), [.. values]);
     }
 
     /// <summary>Tokens of the agent still alive but past half their lifetime get a full lifetime again.</summary>
     public static SqlStatement ExtendTokens(Attestation attestation, DateTime now, DateTime halfway, DateTime expires) =>
-        new($"""
+        new("""
              UPDATE sessions SET token_expires_at = $1 WHERE agent_id = $2 AND active = $3 AND token_expires_at >= $4 AND token_expires_at < $5
-               AND {Completed(2, 6, 4, 7)}
              """,
-            expires, attestation.AgentId, true, now, halfway, attestation.Index, AttestationStates.VerificationComplete);
+            expires, attestation.AgentId, true, now, halfway);
 
     /// <summary>The retention DELETE of <see cref="AttestationRetention"/>; evidence items go by the foreign key's cascade.</summary>
-    public static SqlStatement DeletePreviousIfRedundant(Attestation latest, int previous, DateTime now) =>
-        new($"""
+    public static SqlStatement DeletePreviousIfRedundant(Attestation latest, int previous) =>
+        new("""
              DELETE FROM attestations
              WHERE agent_id = $1 AND "index" = $2 AND stage = $3 AND evaluation = $4
                AND boot_time = (SELECT p.boot_time FROM attestations p
                                 WHERE p.agent_id = $1 AND p."index" < $2 AND p.stage = $3
                                   AND (p.failure_reason IS NULL OR p.failure_reason <> $5)
                                 ORDER BY p."index" DESC LIMIT 1)
-               AND {Completed(1, 6, 7, 3)}
              """,
-            latest.AgentId, previous, AttestationStates.VerificationComplete, AttestationStates.Pass, AttestationStates.BrokenEvidenceChain,
-            latest.Index, now);
+            latest.AgentId, previous, AttestationStates.VerificationComplete, AttestationStates.Pass, AttestationStates.BrokenEvidenceChain);
 
-    /// <summary>The guard of every statement after <see cref="Complete"/>: this verdict completed the attestation.</summary>
-    private static string Completed(int agent, int index, int now, int stage) => Completed($"${agent}", $"${index}", $"${now}", $"${stage}");
-
-    private static string Completed(string agent, string index, string now, string stage) =>
-        $"""EXISTS (SELECT 1 FROM attestations c WHERE c.agent_id = {agent} AND c."index" = {index} AND c.stage = {stage} AND c.verification_completed_at = {now})""";
+    /// <summary>
+    /// <paramref name="statement"/> (an UPDATE or DELETE ending in its WHERE clause) restricted to the case
+    /// where the current transaction itself completed the attestation — its row version (<c>xmin</c>) is
+    /// this transaction's id. PostgreSQL only: it lets a verdict's follow-ups travel in the same batch as
+    /// its completion and still do nothing when another worker or instance recorded the verdict first.
+    /// </summary>
+    public static SqlStatement IfThisTransactionCompleted(SqlStatement statement, Attestation attestation)
+    {
+        var agent = "$" + (statement.Args.Length + 1).ToString(CultureInfo.InvariantCulture);
+        var index = "$" + (statement.Args.Length + 2).ToString(CultureInfo.InvariantCulture);
+        return new SqlStatement(
+            statement.Sql + $" AND EXISTS (SELECT 1 FROM attestations c WHERE c.agent_id = {agent} AND c.\"index\" = {index}"
+                + " AND c.xmin::text::bigint = txid_current() % 4294967296)",
+            [.. statement.Args, attestation.AgentId, attestation.Index]);
+    }
 
     private static void Set(StringBuilder sql, List<object?> values, string column, object? value) =>
         sql.Append(", ").Append(column).Append(" = ").Append(Parameter(values, value));

@@ -5,12 +5,14 @@ using Keylime.Verifier.Data;
 namespace Keylime.Verifier.Verification;
 
 /// <summary>
-/// Commits verdicts (spec/verifier.md §7.6 steps 5–9), several in one batch when the workers have several
-/// ready (group commit: one round trip on PostgreSQL, one transaction on SQLite), each as single-statement
-/// updates (<see cref="VerdictStatements"/>): the attestation (only if it is still <c>evaluating_evidence</c>,
-/// so a verdict is recorded exactly once even when two instances re-queued the same attestation), its IMA
-/// results, the agent's counters and state (computed in SQL, so nothing is read first), on a pass the
-/// token extension when it is due, then retention (§7.7).
+/// Commits verdicts (spec/verifier.md §7.6 steps 5–9), several in one transaction when the workers have
+/// several ready (group commit): each attestation's completion (only if it is still
+/// <c>evaluating_evidence</c>, so a verdict is recorded exactly once even when two instances re-queued the
+/// same attestation), then, for the completions that took effect, the IMA results, the agent's counters
+/// and state (computed in SQL, so nothing is read first), on a pass the token extension when it is due,
+/// and retention (§7.7). On PostgreSQL the whole group is one batch, one round trip: the follow-ups carry
+/// a guard that holds only if this transaction completed the attestation. On SQLite (in process) the
+/// completions run first and only the winners' follow-ups after them.
 /// </summary>
 public sealed class VerificationRecorder(VerifierOptions options)
 {
@@ -18,16 +20,29 @@ public sealed class VerificationRecorder(VerifierOptions options)
     public async Task<bool[]> RecordAsync(VerifierDbContext db, IReadOnlyList<VerificationVerdict> verdicts, DateTime now,
         CancellationToken cancellationToken)
     {
+        if (!SqlBatch.SendsBatches(db))
+        {
+            return await SqlBatch.InTransactionAsync(db, async send =>
+            {
+                var completed = await send([.. verdicts.Select(v => VerdictStatements.Complete(v.Input.Attestation, v.Outcome, now))]);
+                var recorded = completed.Select(rows => rows == 1).ToArray();
+                await send([.. verdicts.Where((_, i) => recorded[i]).SelectMany(v => FollowUps(v.Input, v.Outcome, now))]);
+                return recorded;
+            }, cancellationToken);
+        }
+
+        // The guard cannot tell two verdicts of one attestation in one transaction apart: only the first is sent.
         var statements = new List<SqlStatement>();
         var firsts = new int[verdicts.Count];
         var seen = new HashSet<(string, int)>();
         for (var i = 0; i < verdicts.Count; i++)
         {
-            var attestation = verdicts[i].Input.Attestation;
-            firsts[i] = seen.Add((attestation.AgentId, attestation.Index)) ? statements.Count : -1;
+            var (input, outcome) = (verdicts[i].Input, verdicts[i].Outcome);
+            firsts[i] = seen.Add((input.Attestation.AgentId, input.Attestation.Index)) ? statements.Count : -1;
             if (firsts[i] >= 0)
             {
-                statements.AddRange(Statements(verdicts[i].Input, verdicts[i].Outcome, now));
+                statements.Add(VerdictStatements.Complete(input.Attestation, outcome, now));
+                statements.AddRange(FollowUps(input, outcome, now).Select(s => VerdictStatements.IfThisTransactionCompleted(s, input.Attestation)));
             }
         }
 
@@ -39,14 +54,13 @@ public sealed class VerificationRecorder(VerifierOptions options)
         CancellationToken cancellationToken) =>
         (await RecordAsync(db, [new VerificationVerdict(input, outcome)], now, cancellationToken))[0];
 
-    private IEnumerable<SqlStatement> Statements(VerificationInput input, VerificationOutcome outcome, DateTime now)
+    private IEnumerable<SqlStatement> FollowUps(VerificationInput input, VerificationOutcome outcome, DateTime now)
     {
         var attestation = input.Attestation;
-        yield return VerdictStatements.Complete(attestation, outcome, now);
         if (outcome.Ima is { } ima && input.Items.FirstOrDefault(i => i.EvidenceType == EvidenceKinds.ImaLog) is { } imaItem)
         {
             var results = AttestationResources.Write(new EvidenceResults(ima.CertifiedEntryCount), ProtocolJson.Default.EvidenceResults);
-            yield return VerdictStatements.EvidenceResults(attestation, imaItem, results, now);
+            yield return VerdictStatements.EvidenceResults(imaItem, results);
         }
 
         yield return VerdictStatements.Agent(attestation, outcome, now, options.AutoRecoverAttestationFailures);
@@ -57,7 +71,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
                 yield return extension;
             }
 
-            if (AttestationRetention.Statement(attestation, now) is { } retention)
+            if (AttestationRetention.Statement(attestation) is { } retention)
             {
                 yield return retention;
             }

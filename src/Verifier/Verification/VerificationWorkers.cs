@@ -20,9 +20,6 @@ public sealed class VerificationWorkers(
     /// <summary>Verdicts committed in one transaction at most.</summary>
     private const int MaxGroup = 64;
 
-    private readonly Lock _commitClock = new();
-    private long _lastCommitTicks;
-
     private readonly Channel<VerificationVerdict> _verdicts = Channel.CreateUnbounded<VerificationVerdict>(new UnboundedChannelOptions { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -112,7 +109,7 @@ public sealed class VerificationWorkers(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-            var recorded = await recorder.RecordAsync(db, group, CommitTime(), stoppingToken);
+            var recorded = await recorder.RecordAsync(db, group, time.GetUtcNow().UtcDateTime, stoppingToken);
             for (var i = 0; i < group.Count; i++)
             {
                 Completed(group[i], recorded[i]);
@@ -140,27 +137,12 @@ public sealed class VerificationWorkers(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-            Completed(verdict, await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, CommitTime(), stoppingToken));
+            Completed(verdict, await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, time.GetUtcNow().UtcDateTime, stoppingToken));
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
             LogCrash(e, verdict);
             queue.Completed();
-        }
-    }
-
-    /// <summary>
-    /// The completion time of one group: whole microseconds (PostgreSQL's resolution) and strictly later than
-    /// the previous group's, since a verdict's later statements recognise its attestation by it.
-    /// </summary>
-    private DateTime CommitTime()
-    {
-        var ticks = time.GetUtcNow().UtcTicks;
-        ticks -= ticks % (TimeSpan.TicksPerMillisecond / 1000);
-        lock (_commitClock)
-        {
-            _lastCommitTicks = Math.Max(ticks, _lastCommitTicks + (TimeSpan.TicksPerMillisecond / 1000));
-            return new DateTime(_lastCommitTicks, DateTimeKind.Utc);
         }
     }
 
@@ -193,7 +175,7 @@ public sealed class VerificationWorkers(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-            if (await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, CommitTime(), cancellationToken))
+            if (await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, time.GetUtcNow().UtcDateTime, cancellationToken))
             {
                 LogVerdict(verdict);
             }

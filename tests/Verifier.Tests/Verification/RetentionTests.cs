@@ -110,6 +110,33 @@ public sealed class RetentionTests
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
+    public async Task One_attestation_twice_in_a_group_or_again_at_the_same_instant_is_recorded_and_counted_once(string provider)
+    {
+        await using var server = await VerifierServer.StartAsync(provider);
+        await EnrollAsync(server, "d1");
+        var attestation = await InsertAsync(server, "d1", 0, BootA);
+        var recorder = server.Services.GetRequiredService<VerificationRecorder>();
+        var now = DateTime.UtcNow;
+
+        var group = await server.WithDbAsync(async db =>
+        {
+            var input = await InputAsync(db, attestation);
+            return await recorder.RecordAsync(db, [new VerificationVerdict(input, Pass), new VerificationVerdict(input, Violation)], now, CancellationToken.None);
+        });
+        // Later statements of a verdict are guarded by its completion time: the same instant again must still change nothing.
+        var again = await server.WithDbAsync(async db => await recorder.RecordAsync(db, await InputAsync(db, attestation), Violation, now, CancellationToken.None));
+
+        Assert.Equal([true, false], group);
+        Assert.False(again);
+        var agent = await server.WithDbAsync(db => db.Agents.AsNoTracking().SingleAsync(a => a.AgentId == "d1"));
+        Assert.Equal((1, 0), (agent.AttestationCount, agent.ConsecutiveAttestationFailures ?? 0));
+        Assert.Equal(AttestationStates.Pass,
+            await server.WithDbAsync(db => db.Attestations.Where(a => a.AgentId == "d1").Select(a => a.Evaluation).SingleAsync()));
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
     public async Task A_pass_extends_a_token_only_when_less_than_half_of_session_lifetime_is_left(string provider)
     {
         await using var server = await VerifierServer.StartAsync(provider);
