@@ -261,6 +261,38 @@ public abstract class PushProtocolTests(ProtocolFixture fixture)
         Assert.Equal(0, await Server.WithDbAsync(db => db.Attestations.CountAsync(a => a.AgentId == agent.AgentId)));
     }
 
+    [Fact]
+    public async Task Attestation_reads_echo_the_stored_evidence_exactly_list_in_order_and_404_what_does_not_exist()
+    {
+        using var agent = await AuthenticatedAgentAsync();
+        var (_, created, response) = await agent.CreateAttestationAsync();
+        var evidence = agent.Evidence(created!);
+        Assert.Equal(202, (await agent.SubmitAsync(response.Headers.Location!.OriginalString, evidence)).Status);
+        await agent.VerdictAsync(0);
+        fixture.Time.Advance(TimeSpan.FromSeconds(2));
+        var second = await agent.CycleAsync();
+        await agent.VerdictAsync(second);
+        var admin = Server.Admin();
+
+        var (oneStatus, one) = await Http.GetAsync(admin, $"{agent.Path}/0");
+        var (ownStatus, own) = await Http.GetAsync(agent.Client, $"{agent.Path}/0");
+        var (allStatus, all) = await Http.GetAsync(admin, agent.Path);
+        var (latestStatus, latest) = await Http.GetAsync(admin, $"{agent.Path}/latest");
+
+        Assert.Equal((200, 200, 200, 200), (oneStatus, ownStatus, allStatus, latestStatus));
+        var item = one!["data"]!["attributes"]!["evidence"]![0]!;
+        var sent = evidence["data"]!["attributes"]!["evidence_collected"]![0]!["data"]!;
+        Assert.True(JsonNode.DeepEquals(sent, item["data"]), $"{sent} vs {item["data"]}");
+        Assert.True(JsonNode.DeepEquals(created!["data"]!["attributes"]!["evidence_requested"]![0]!["chosen_parameters"], item["chosen_parameters"]));
+        Assert.Equal("2.0", item["capabilities"]!["component_version"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(one, own));
+        Assert.Equal(["0", "1"], all!["data"]!.AsArray().Select(a => a!["id"]!.GetValue<string>()));
+        Assert.Equal("1", latest!["data"]!["id"]!.GetValue<string>());
+        Assert.Equal(404, (await Http.GetAsync(admin, $"{agent.Path}/7")).Status);
+        Assert.Equal(404, (await Http.GetAsync(admin, $"{agent.Path}/x1")).Status);
+        Assert.Equal(404, (await Http.GetAsync(admin, "/v3.0/agents/no-such-agent/attestations/latest")).Status);
+    }
+
     private static void Mutate(JsonObject body, string field, Action<byte[]> change)
     {
         var data = body["data"]!["attributes"]!["evidence_collected"]![0]!["data"]!;
