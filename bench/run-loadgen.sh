@@ -3,12 +3,14 @@
 # throwaway PostgreSQL cluster) on a free 127.0.0.1 port, runs the load generator against it and
 # prints its figures, then stops everything it started, by PID.
 #
-# Usage: bench/run-loadgen.sh [--postgres] [--pg-params QUERY] [--quote-interval S] [--verifier-dll PATH] [--verifier-log FILE]
-#                             [loadgen options...]
+# Usage: bench/run-loadgen.sh [--postgres] [--pg-params QUERY] [--pg-stats FILE] [--quote-interval S] [--verifier-dll PATH]
+#                             [--verifier-log FILE] [loadgen options...]
 #   e.g. bench/run-loadgen.sh --postgres --agents 100 --duration 30 --ak ecc
 # Load generator options (--agents, --duration, --warmup, --cycles, --ak, --ima, ...) are passed on;
 # --pg-params appends libpq/Npgsql connection parameters to the database_url (e.g.
 # 'Max_Auto_Prepare=0' to measure without the verifier's default statement preparation).
+# --pg-stats loads pg_stat_statements and writes the run's costliest statements (calls, mean execution
+# and planning time in µs) to FILE.
 # --verifier, --ca, --client-cert, --client-key, --verifier-pid and --database-pid are filled in here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,7 @@ log() { printf 'run-loadgen: %s\n' "$*" >&2; }
 
 POSTGRES=0
 PG_PARAMS=""
+PG_STATS=""
 # Low enough that back-to-back cycles are never "premature" (the verifier rounds the wait to whole
 # seconds) and the silence timeout (5 × interval, at least 1 s) stays above a cycle's latency.
 QUOTE_INTERVAL=0.5
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --postgres) POSTGRES=1 ;;
     --pg-params) PG_PARAMS="$2"; shift ;;
+    --pg-stats) PG_STATS="$2"; shift ;;
     --quote-interval) QUOTE_INTERVAL="$2"; shift ;;
     --verifier-dll) VERIFIER_DLL="$2"; shift ;;
     --verifier-log) VERIFIER_LOG="$2"; shift ;;
@@ -54,6 +58,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_postgres() {
+  [ -n "$PG_STATS" ] && PG_EXTRA_OPTS=(-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on)
   chmod 755 "$WORK"   # the postgres user (when run as root) must reach $WORK/pg
   pg_start "$WORK/pg"
   DATABASE_URL="$PG_URL${PG_PARAMS:+?$PG_PARAMS}"
@@ -103,6 +108,14 @@ dotnet bench/LoadGenerator/bin/Release/net10.0/keylime-loadgen.dll \
   --verifier "https://127.0.0.1:$PORT" --ca "$CV_CA/cacert.crt" \
   --client-cert "$CV_CA/client-cert.crt" --client-key "$CV_CA/client-private.pem" \
   --verifier-pid "$VERIFIER_PID" "${DB_PID_ARGS[@]}" "${LOADGEN_ARGS[@]}" || status=$?
+if [ -n "$PG_STATS" ] && [ "$POSTGRES" = 1 ]; then
+  "$(pg_bin)/psql" "$PG_URL" -X -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+    -c "SELECT calls, round((total_exec_time / NULLIF(calls, 0) * 1000)::numeric, 1) AS exec_us,
+               plans, round((total_plan_time / NULLIF(plans, 0) * 1000)::numeric, 1) AS plan_us,
+               left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS statement
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20" >"$PG_STATS"
+  log "statement costs written to $PG_STATS"
+fi
 if [ "$status" != 0 ]; then
   log "load generator exited with $status; last verifier log lines:"
   tail -n 20 "$VERIFIER_LOG" >&2

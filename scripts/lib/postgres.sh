@@ -4,7 +4,8 @@
 #
 #   pg_start DIR   initdb in DIR/data (user keylime, trust auth) and start the server (as root: as
 #                  user postgres, so the folders above DIR must be reachable by it); sets PG_PID,
-#                  PG_PORT and PG_URL (postgresql://keylime:keylime@127.0.0.1:PORT/postgres)
+#                  PG_PORT and PG_URL (postgresql://keylime:keylime@127.0.0.1:PORT/postgres);
+#                  PG_EXTRA_OPTS (an array of extra "-c name=value" server options) is passed on
 #   pg_stop DIR    fast shutdown of that cluster (then KILL after 10 s); DIR itself is left to the caller
 #   pg_bin         the newest installed /usr/lib/postgresql/*/bin, or nothing
 #   free_port      a random free 127.0.0.1 TCP port
@@ -42,6 +43,7 @@ pg_start() {
   PG_PORT=$(free_port)
   "${runas[@]}" "$bin/postgres" -D "$dir/data" -h 127.0.0.1 -p "$PG_PORT" -k "$dir" \
     -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+    ${PG_EXTRA_OPTS[@]+"${PG_EXTRA_OPTS[@]}"} \
     >"$dir/postgres.log" 2>&1 &
   PG_PID=$!
   for _ in $(seq 1 100); do

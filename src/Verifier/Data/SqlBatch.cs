@@ -23,8 +23,19 @@ public static class SqlBatch
     /// <summary>True when statements travel as one batch (PostgreSQL), false when they run one by one in process (SQLite).</summary>
     public static bool SendsBatches(VerifierDbContext db) => db.Database.GetDbConnection().CanCreateBatch;
 
-    /// <summary>Runs the statements atomically and returns the rows each one affected.</summary>
-    public static async Task<int[]> ExecuteAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the statements atomically and returns the rows each one affected — on PostgreSQL through the
+    /// application's <see cref="SqlPipeline"/>, grouped with other requests' statements.
+    /// </summary>
+    public static Task<int[]> ExecuteAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken) =>
+        ExecuteAsync(db, statements, SqlWork.Shared, cancellationToken);
+
+    /// <inheritdoc cref="ExecuteAsync(VerifierDbContext, IReadOnlyList{SqlStatement}, CancellationToken)"/>
+    public static Task<int[]> ExecuteAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, SqlWork kind,
+        CancellationToken cancellationToken) =>
+        db.Pipeline is { } pipeline ? pipeline.ExecuteAsync(statements, kind, cancellationToken) : ExecuteHereAsync(db, statements, cancellationToken);
+
+    private static async Task<int[]> ExecuteHereAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(db, cancellationToken);
         try
@@ -103,8 +114,15 @@ public static class SqlBatch
         return affected;
     }
 
-    /// <summary>Runs one query and hands its reader to <paramref name="read"/>.</summary>
-    public static async Task<T> QueryAsync<T>(VerifierDbContext db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
+    /// <summary>
+    /// Runs one query and hands its reader to <paramref name="read"/> (which only reads rows, and may run
+    /// again if a group it was part of failed) — on PostgreSQL through the <see cref="SqlPipeline"/>.
+    /// </summary>
+    public static Task<T> QueryAsync<T>(VerifierDbContext db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
+        CancellationToken cancellationToken) =>
+        db.Pipeline is { } pipeline ? pipeline.QueryAsync(statement, read, cancellationToken) : QueryHereAsync(db, statement, read, cancellationToken);
+
+    private static async Task<T> QueryHereAsync<T>(VerifierDbContext db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
         CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(db, cancellationToken);

@@ -7,7 +7,8 @@ namespace Keylime.Verifier.Data;
 public static class VerifierDatabase
 {
     public static IServiceCollection AddVerifierDatabase(this IServiceCollection services, VerifierOptions options) =>
-        services.AddKeylimeDbContext<VerifierDbContext, SqliteVerifierDbContext, PostgresVerifierDbContext>(DatabaseUrl.ForVerifier(options));
+        services.AddKeylimeDbContext<VerifierDbContext, SqliteVerifierDbContext, PostgresVerifierDbContext>(DatabaseUrl.ForVerifier(options))
+            .AddSingleton(sp => new SqlPipeline(sp.GetRequiredService<DatabaseTarget>(), sp.GetRequiredService<ILogger<SqlPipeline>>()));
 
     /// <summary>Applies pending migrations when <c>auto_migrate_db</c> is on (Keylime's default).</summary>
     public static Task<IReadOnlyList<string>> MigrateVerifierDatabaseAsync(

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Keylime.Verifier.Data;
@@ -22,6 +23,30 @@ public abstract class VerifierDbContext(DbContextOptions options) : DbContext(op
     public DbSet<EvidenceItem> EvidenceItems => Set<EvidenceItem>();
 
     public DbSet<AuthSession> Sessions => Set<AuthSession>();
+
+    /// <summary>
+    /// The application's <see cref="SqlPipeline"/> when it runs (PostgreSQL) and this context came from the
+    /// application's services; null otherwise (SQLite, contexts made by hand in tools and tests).
+    /// Resolved once per (pooled) instance.
+    /// </summary>
+    internal SqlPipeline? Pipeline
+    {
+        get
+        {
+            if (!_pipelineResolved)
+            {
+                var options = this.GetService<IDbContextOptions>();
+                var services = options.FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider;
+                _pipeline = (services?.GetService(typeof(SqlPipeline)) as SqlPipeline)?.For;
+                _pipelineResolved = true;
+            }
+
+            return _pipeline;
+        }
+    }
+
+    private SqlPipeline? _pipeline;
+    private bool _pipelineResolved;
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -46,7 +46,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
             }
         }
 
-        var affected = await SqlBatch.ExecuteAsync(db, statements, cancellationToken);
+        var affected = await SqlBatch.ExecuteAsync(db, statements, SqlWork.Own, cancellationToken);
         return [.. firsts.Select(first => first >= 0 && affected[first] == 1)];
     }
 

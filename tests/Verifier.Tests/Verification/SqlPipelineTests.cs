@@ -1,0 +1,175 @@
+using Keylime.Shared.Storage;
+using Keylime.Verifier.Data;
+using Keylime.Verifier.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Keylime.Verifier.Tests.Verification;
+
+/// <summary>
+/// The PostgreSQL round-trip pipeline of the push cycle: requests queued together travel as one batch,
+/// each still gets exactly its own rows affected, its own result set and its own failure, and the
+/// verdict's transaction-guarded batches never share a transaction. On a real PostgreSQL; one
+/// connection, held busy by a sleeping query, so that the requests queued meanwhile form one group.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "disposed by IAsyncLifetime.DisposeAsync")]
+public sealed class SqlPipelineTests : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+    private SqlPipeline _pipeline = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        _pipeline = new SqlPipeline(Target, NullLogger<SqlPipeline>.Instance, connections: 1);
+        await _pipeline.ExecuteAsync([new("CREATE TABLE probe (id integer PRIMARY KEY, note text, tx bigint)")], SqlWork.Shared, default);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _pipeline.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private DatabaseTarget Target => DatabaseUrl.ForVerifier(_database.Options());
+
+    [Fact]
+    public async Task Requests_queued_together_share_one_round_trip_and_each_gets_its_own_rows_affected()
+    {
+        var start = _pipeline.Sent;
+        var busy = await HoldTheConnectionAsync();
+        var inserts = Enumerable.Range(1, 20).Select(i => _pipeline.ExecuteAsync(
+            [new("INSERT INTO probe (id, note, tx) VALUES ($1, $2, txid_current())", i, $"n{i}"),
+             new("UPDATE probe SET note = $1 WHERE id = $2 AND note = $3", $"m{i}", i, i % 2 == 0 ? $"n{i}" : "other")],
+            SqlWork.Shared, default)).ToList();
+        await busy;
+
+        var affected = await Task.WhenAll(inserts);
+        for (var i = 0; i < affected.Length; i++)
+        {
+            Assert.Equal([1, (i + 1) % 2 == 0 ? 1 : 0], affected[i]);
+        }
+
+        Assert.Equal((start.Groups + 2, start.Requests + 21), _pipeline.Sent); // the sleeping query, then all 20 requests in one round trip
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(DISTINCT tx) FROM probe"));
+        Assert.Equal(10, await ScalarAsync<long>("SELECT count(*) FROM probe WHERE note LIKE 'm%'"));
+    }
+
+    [Fact]
+    public async Task A_request_that_fails_in_a_group_fails_alone_and_the_others_are_committed()
+    {
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (7, 'existing')")], SqlWork.Shared, default);
+        var busy = await HoldTheConnectionAsync();
+        var before = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'before')")], SqlWork.Shared, default);
+        var duplicate = _pipeline.ExecuteAsync(
+            [new("INSERT INTO probe (id, note) VALUES (8, 'same batch as the duplicate')"), new("INSERT INTO probe (id, note) VALUES (7, 'duplicate')")],
+            SqlWork.Shared, default);
+        var after = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (2, 'after')")], SqlWork.Shared, default);
+        await busy;
+
+        Assert.Equal(new[] { 1 }, await before);
+        Assert.Equal(new[] { 1 }, await after);
+        var failure = await Assert.ThrowsAsync<PostgresException>(() => duplicate);
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, failure.SqlState);
+        // The failing request is all or nothing; nobody else's statements were lost with it.
+        Assert.Equal("1,2,7", await ScalarAsync<string>("SELECT string_agg(id::text, ',' ORDER BY id) FROM probe"));
+    }
+
+    [Fact]
+    public async Task Queries_in_a_group_read_their_own_result_sets_between_the_writes()
+    {
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'one'), (2, 'two')")], SqlWork.Shared, default);
+        var start = _pipeline.Sent;
+        var busy = await HoldTheConnectionAsync();
+        var write = _pipeline.ExecuteAsync([new("UPDATE probe SET note = 'uno' WHERE id = 1")], SqlWork.Shared, default);
+        var first = _pipeline.QueryAsync(new("SELECT note FROM probe WHERE id = $1", 1), ReadNotesAsync, default);
+        var none = _pipeline.QueryAsync(new("SELECT note FROM probe WHERE id = $1", 99), ReadNotesAsync, default);
+        var insert = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (3, 'three')")], SqlWork.Shared, default);
+        var all = _pipeline.QueryAsync(new("SELECT note FROM probe ORDER BY id"), ReadNotesAsync, default);
+        await busy;
+
+        Assert.Equal(new[] { 1 }, await write);
+        Assert.Equal(["uno"], await first); // sees the write queued before it
+        Assert.Empty(await none);
+        Assert.Equal(new[] { 1 }, await insert);
+        Assert.Equal(["uno", "two", "three"], await all);
+        Assert.Equal((start.Groups + 2, start.Requests + 6), _pipeline.Sent);
+    }
+
+    [Fact]
+    public async Task Batches_guarded_by_their_own_transaction_never_share_one()
+    {
+        var busy = await HoldTheConnectionAsync();
+        var own = Enumerable.Range(1, 3).Select(i => _pipeline.ExecuteAsync(
+            [new("INSERT INTO probe (id, tx) VALUES ($1, txid_current())", i)], SqlWork.Own, default)).ToList();
+        var shared = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, tx) VALUES (10, txid_current())")], SqlWork.Shared, default);
+        await busy;
+        await Task.WhenAll([.. own, shared]);
+
+        Assert.Equal(3, await ScalarAsync<long>("SELECT count(DISTINCT tx) FROM probe WHERE id < 10"));
+        // The shared one rode with the first of them.
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM probe p WHERE id < 10 AND tx = (SELECT tx FROM probe WHERE id = 10)"));
+    }
+
+    [Fact]
+    public async Task A_caller_that_stops_waiting_before_its_group_is_sent_is_dropped_and_the_pipeline_goes_on()
+    {
+        var busy = await HoldTheConnectionAsync();
+        using var cancel = new CancellationTokenSource();
+        var abandoned = _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], SqlWork.Shared, cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        await busy;
+
+        Assert.Equal(new[] { 1 }, await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (2)")], SqlWork.Shared, default));
+        Assert.Equal("2", await ScalarAsync<string>("SELECT string_agg(id::text, ',') FROM probe"));
+    }
+
+    [Fact]
+    public async Task The_verifier_sends_its_push_cycle_through_the_pipeline_on_PostgreSQL_and_not_on_SQLite()
+    {
+        await using var postgres = await _database.ServicesAsync();
+        Assert.NotNull(postgres.GetRequiredService<SqlPipeline>().For);
+        await using (var scope = postgres.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
+            Assert.Equal(0, await SqlBatch.QueryAsync(db, new("SELECT count(*) FROM agents"), async (r, ct) =>
+                await r.ReadAsync(ct) ? r.GetInt64(0) : -1, default));
+        }
+
+        Assert.Equal(1, postgres.GetRequiredService<SqlPipeline>().Sent.Groups);
+
+        await using var sqliteDatabase = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var sqlite = await sqliteDatabase.ServicesAsync();
+        Assert.Null(sqlite.GetRequiredService<SqlPipeline>().For);
+    }
+
+    // The pipeline's only connection runs a sleeping query; returns once it is under way.
+    private async Task<Task> HoldTheConnectionAsync()
+    {
+        var groups = _pipeline.Sent.Groups;
+        var sleep = _pipeline.QueryAsync(new("SELECT pg_sleep(0.4)"), (_, _) => Task.FromResult(0), default);
+        while (_pipeline.Sent.Groups == groups)
+        {
+            await Task.Delay(5);
+        }
+
+        await Task.Delay(50);
+        return sleep;
+    }
+
+    private static async Task<List<string>> ReadNotesAsync(System.Data.Common.DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var notes = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            notes.Add(reader.GetString(0));
+        }
+
+        return notes;
+    }
+
+    private Task<T> ScalarAsync<T>(string sql) =>
+        _pipeline.QueryAsync(new SqlStatement(sql), async (r, ct) => await r.ReadAsync(ct) ? r.GetFieldValue<T>(0) : default!, default);
+}
