@@ -127,6 +127,25 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_the_server_dropped_is_replaced_for_the_next_request()
+    {
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], SqlWork.Shared, default);
+        await using (var admin = new NpgsqlConnection(Target.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var kill = new NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", admin);
+            Assert.Equal(1L, await kill.ExecuteScalarAsync()); // the pipeline's one connection
+        }
+
+        // The request that meets the dropped connection fails as it would on a dead pooled connection
+        // (whether its statements ran is unknown to it); the next one gets a new connection.
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (2)")], SqlWork.Shared, default));
+        Assert.Equal(new[] { 1 }, await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (3)")], SqlWork.Shared, default));
+        Assert.Equal("1,3", await ScalarAsync<string>("SELECT string_agg(id::text, ',' ORDER BY id) FROM probe"));
+    }
+
+    [Fact]
     public async Task The_verifier_sends_its_push_cycle_through_the_pipeline_on_PostgreSQL_and_not_on_SQLite()
     {
         await using var postgres = await _database.ServicesAsync();
@@ -149,7 +168,7 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     private async Task<Task> HoldTheConnectionAsync()
     {
         var groups = _pipeline.Sent.Groups;
-        var sleep = _pipeline.QueryAsync(new("SELECT pg_sleep(0.4)"), (_, _) => Task.FromResult(0), default);
+        var sleep = _pipeline.QueryAsync(new("SELECT pg_sleep(1)"), (_, _) => Task.FromResult(0), default);
         while (_pipeline.Sent.Groups == groups)
         {
             await Task.Delay(5);
