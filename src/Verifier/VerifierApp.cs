@@ -47,6 +47,7 @@ public static class VerifierApp
 
         var app = builder.Build();
         app.Use(EchoRequestId);
+        app.UseMiddleware<Data.DatabaseUnavailable>();
         app.UseSwagger();
         app.UseSwaggerUI();
         app.UseVerifierIdentity();
