@@ -167,7 +167,7 @@ public static class SqlBatch
     }
 
     // Npgsql takes $n placeholders as positional (unnamed) parameters; SQLite binds "$n" by name.
-    private static void Bind(DbParameterCollection parameters, Func<DbParameter> create, object?[] args, bool positional)
+    internal static void Bind(DbParameterCollection parameters, Func<DbParameter> create, object?[] args, bool positional)
     {
         for (var i = 0; i < args.Length; i++)
         {

@@ -38,6 +38,7 @@ public sealed class SqlPipeline : IAsyncDisposable
     private Task[] _loops = [];
     private long _groups;
     private long _grouped;
+    private int _disposed;
 
     public SqlPipeline(DatabaseTarget target, ILogger<SqlPipeline> logger, int connections = DefaultConnections)
     {
@@ -76,6 +77,11 @@ public sealed class SqlPipeline : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (Sent is { Groups: > 0 } sent)
         {
             _logger.LogInformation("PostgreSQL round trips of the push cycle: {Groups} carried {Requests} requests", sent.Groups, sent.Requests);
@@ -264,10 +270,7 @@ public sealed class SqlPipeline : IAsyncDisposable
         {
             var command = batch.CreateBatchCommand();
             command.CommandText = statement.Sql;
-            foreach (var arg in statement.Args)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
-            }
+            SqlBatch.Bind(command.Parameters, command.CreateParameter, statement.Args, positional: true);
 
             batch.BatchCommands.Add(command);
         }

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Keylime.TestSupport;
 using Keylime.Verifier.Data;
+using Keylime.Verifier.Identity;
+using Keylime.Verifier.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,6 +34,21 @@ public sealed class DatabaseUnavailableTests
         var error = body.RootElement.GetProperty("errors")[0];
         Assert.Equal("503", error.GetProperty("status").GetString());
         Assert.Contains("database is unavailable", error.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_verifier_answers_503_when_its_database_fails_during_token_validation()
+    {
+        // The real verifier app; its token validator meets a PostgreSQL that does not answer.
+        await using var server = await VerifierServer.StartAsync(configureServices: services =>
+            services.AddSingleton<IAgentTokenValidator, UnreachableDatabaseValidator>());
+        using var agent = server.Bearer("0123456789abcdef.0123456789abcdef");
+
+        using var response = await agent.GetAsync("v3.0/agents/a1/attestations");
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("5", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("database is unavailable", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -84,6 +102,16 @@ public sealed class DatabaseUnavailableTests
         var middleware = new DatabaseUnavailable(_ => handler(), NullLogger<DatabaseUnavailable>.Instance);
         await middleware.InvokeAsync(context);
         return context;
+    }
+
+    private sealed class UnreachableDatabaseValidator : IAgentTokenValidator
+    {
+        public async ValueTask<TokenVerdict> ValidateAsync(string token, CancellationToken cancellationToken)
+        {
+            await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={FreePort.Next()};Username=keylime;Timeout=5");
+            await connection.OpenAsync(cancellationToken);
+            throw new InvalidOperationException("unreachable: nothing listens on that port");
+        }
     }
 
     private sealed class StartedResponse : Microsoft.AspNetCore.Http.Features.HttpResponseFeature

@@ -127,6 +127,35 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_carries_at_most_MaxStatements_statements()
+    {
+        var start = _pipeline.Sent;
+        var busy = await HoldTheConnectionAsync();
+        var count = SqlPipeline.MaxStatements + 10;
+        var inserts = Enumerable.Range(1, count).Select(i => _pipeline.ExecuteAsync(
+            [new("INSERT INTO probe (id, tx) VALUES ($1, txid_current())", i)], SqlWork.Shared, default)).ToList();
+        await busy;
+        await Task.WhenAll(inserts);
+
+        Assert.Equal((start.Groups + 3, start.Requests + 1 + count), _pipeline.Sent);
+        Assert.Equal(2, await ScalarAsync<long>("SELECT count(DISTINCT tx) FROM probe"));
+    }
+
+    [Fact]
+    public async Task Disposing_fails_what_is_still_queued_and_refuses_new_requests()
+    {
+        var busy = await HoldTheConnectionAsync();
+        var queued = _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], SqlWork.Shared, default);
+        await _pipeline.DisposeAsync();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => busy);
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => queued);
+        Assert.True(failure is ObjectDisposedException or OperationCanceledException, failure.GetType().Name);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _pipeline.ExecuteAsync([new("SELECT 1")], SqlWork.Shared, default));
+        await _pipeline.DisposeAsync(); // twice is harmless
+    }
+
+    [Fact]
     public async Task A_connection_the_server_dropped_is_replaced_for_the_next_request()
     {
         await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], SqlWork.Shared, default);
