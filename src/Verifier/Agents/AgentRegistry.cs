@@ -67,7 +67,6 @@ public sealed class AgentRegistry(VerifierDbContext db, VerifierOptions settings
         await strategy.ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.EvidenceItems.Where(e => e.AgentId == agentId).ExecuteDeleteAsync(cancellationToken);
             await db.Attestations.Where(a => a.AgentId == agentId).ExecuteDeleteAsync(cancellationToken);
             await db.Sessions.Where(s => s.AgentId == agentId).ExecuteDeleteAsync(cancellationToken);
             await db.Agents.Where(a => a.AgentId == agentId).ExecuteDeleteAsync(cancellationToken);

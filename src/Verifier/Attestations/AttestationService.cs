@@ -84,8 +84,6 @@ public sealed class AttestationService(
         };
         attestation.EvidenceItems = [.. negotiated.Value!.Select((r, i) => new EvidenceItem
         {
-            AgentId = agentId,
-            AttestationIndex = attestation.Index,
             Position = i,
             EvidenceClass = r.EvidenceClass,
             EvidenceType = r.EvidenceType,

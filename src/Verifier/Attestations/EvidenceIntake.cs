@@ -3,7 +3,6 @@ using Keylime.Shared.Tpm;
 using Keylime.Verifier.Api;
 using Keylime.Verifier.Data;
 using Keylime.Verifier.Verification;
-using Microsoft.EntityFrameworkCore;
 
 namespace Keylime.Verifier.Attestations;
 
@@ -15,12 +14,6 @@ namespace Keylime.Verifier.Attestations;
 public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue, AttestationTiming timing, PendingAttestations pending,
     TimeProvider time, ILogger<EvidenceIntake> logger)
 {
-    /// <summary>One compiled query for the latest attestation and its requested items (untracked: the evidence is written by SQL).</summary>
-    private static readonly CompiledPerModel<Func<VerifierDbContext, string, CancellationToken, Task<Attestation?>>> LatestWithItems = new(() =>
-        EF.CompileAsyncQuery((VerifierDbContext db, string agentId, CancellationToken _) =>
-            db.Attestations.AsNoTracking().Where(a => a.AgentId == agentId).OrderByDescending(a => a.Index)
-                .Include(a => a.EvidenceItems.OrderBy(e => e.Position)).FirstOrDefault()));
-
     public async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,
         JsonApiRequestData<AttestationRequestAttributes>? data, CancellationToken cancellationToken)
     {
@@ -51,7 +44,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
     private async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitReadingAsync(string agentId, string index,
         JsonApiRequestData<AttestationRequestAttributes>? data, DateTime now, CancellationToken cancellationToken)
     {
-        var latest = await LatestWithItems.For(db)(db, agentId, cancellationToken);
+        var latest = (await AttestationReads.LatestAsync(db, agentId, cancellationToken)).FirstOrDefault();
         if (latest is null)
         {
             return (null, ApiFailure.NotFound(AttestationService.AgentNotFound));

@@ -72,9 +72,6 @@ public sealed class PendingAttestations : IAgentRemovalListener
 
     private static EvidenceItem Copy(EvidenceItem e) => new()
     {
-        Id = e.Id,
-        AgentId = e.AgentId,
-        AttestationIndex = e.AttestationIndex,
         Position = e.Position,
         EvidenceClass = e.EvidenceClass,
         EvidenceType = e.EvidenceType,

@@ -32,6 +32,10 @@ public sealed class Attestation
 
     public DateTime? VerificationCompletedAt { get; set; }
 
+    /// <summary>
+    /// The requested evidence in request order, stored inline in the attestation's <c>evidence</c> column
+    /// (<see cref="EvidenceColumn"/>): each protocol phase writes the attestation row once, with its items.
+    /// </summary>
     public List<EvidenceItem> EvidenceItems { get; set; } = [];
 }
 
@@ -42,12 +46,6 @@ public sealed class Attestation
 /// </summary>
 public sealed class EvidenceItem
 {
-    public long Id { get; set; }
-
-    public required string AgentId { get; set; }
-
-    public int AttestationIndex { get; set; }
-
     /// <summary>Position in the requested list (tpm_quote, uefi_log, ima_log order).</summary>
     public int Position { get; set; }
 

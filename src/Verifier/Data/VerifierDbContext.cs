@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Keylime.Verifier.Data;
@@ -19,8 +21,6 @@ public abstract class VerifierDbContext(DbContextOptions options) : DbContext(op
     public DbSet<MeasuredBootPolicy> MeasuredBootPolicies => Set<MeasuredBootPolicy>();
 
     public DbSet<Attestation> Attestations => Set<Attestation>();
-
-    public DbSet<EvidenceItem> EvidenceItems => Set<EvidenceItem>();
 
     public DbSet<AuthSession> Sessions => Set<AuthSession>();
 
@@ -91,16 +91,7 @@ public abstract class VerifierDbContext(DbContextOptions options) : DbContext(op
             attestation.Property(a => a.Stage).HasMaxLength(25);
             attestation.Property(a => a.Evaluation).HasMaxLength(10);
             attestation.Property(a => a.FailureReason).HasMaxLength(25);
-            attestation.HasMany(a => a.EvidenceItems).WithOne()
-                .HasForeignKey(e => new { e.AgentId, e.AttestationIndex }).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        modelBuilder.Entity<EvidenceItem>(item =>
-        {
-            item.ToTable("evidence_items");
-            item.Property(e => e.EvidenceClass).HasMaxLength(20);
-            item.Property(e => e.EvidenceType).HasMaxLength(30);
-            item.HasIndex(e => new { e.AgentId, e.AttestationIndex, e.Position }).IsUnique();
+            attestation.Property(a => a.EvidenceItems).HasColumnName("evidence").HasConversion(EvidenceItemsConverter, EvidenceItemsComparer);
         });
 
         modelBuilder.Entity<AuthSession>(session =>
@@ -122,7 +113,7 @@ public abstract class VerifierDbContext(DbContextOptions options) : DbContext(op
     {
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {
-            foreach (var property in entity.GetProperties())
+            foreach (var property in entity.GetProperties().Where(p => p.FindAnnotation(RelationalAnnotationNames.ColumnName) is null))
             {
                 property.SetColumnName(SnakeCase(property.Name));
             }
@@ -154,6 +145,16 @@ public abstract class VerifierDbContext(DbContextOptions options) : DbContext(op
 
         return builder.ToString();
     }
+
+    /// <summary>The evidence items ↔ the <c>evidence</c> column's JSON text (<see cref="EvidenceColumn"/>).</summary>
+    private static readonly ValueConverter<List<EvidenceItem>, string> EvidenceItemsConverter =
+        new(items => EvidenceColumn.Write(items), text => EvidenceColumn.Read(text));
+
+    /// <summary>Items compare by their column text, so a tracked attestation notices changes inside its list.</summary>
+    private static readonly ValueComparer<List<EvidenceItem>> EvidenceItemsComparer = new(
+        (x, y) => EvidenceColumn.Write(x!) == EvidenceColumn.Write(y!),
+        items => EvidenceColumn.Write(items).GetHashCode(StringComparison.Ordinal),
+        items => EvidenceColumn.Read(EvidenceColumn.Write(items)));
 
     /// <summary>Stores UTC and reads back UTC: SQLite loses the kind, PostgreSQL's timestamptz demands it.</summary>
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(

@@ -4,7 +4,7 @@ namespace Keylime.Verifier.Verification;
 
 /// <summary>
 /// Retention of spec/verifier.md §7.7, run in the transaction that records a passing attestation N: N−1
-/// is deleted (its evidence items go with it, by the foreign key's cascade) when it passed too and the
+/// is deleted (with its evidence, stored in its row) when it passed too and the
 /// authenticated attestation before it has the same boot time — i.e. N−1 is neither the latest, nor
 /// the first authenticated one of its boot, nor a failure. "Authenticated" means completed and not a
 /// broken evidence chain, with NULL (a pass) counted in: Keylime's <c>failure_reason != 'broken_evidence_chain'</c>

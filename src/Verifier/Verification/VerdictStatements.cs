@@ -13,21 +13,25 @@ namespace Keylime.Verifier.Verification;
 /// </summary>
 public static class VerdictStatements
 {
-    /// <summary>evaluating_evidence → verification_complete with the verdict; 0 rows when it was recorded already.</summary>
-    public static SqlStatement Complete(Attestation attestation, VerificationOutcome outcome, DateTime now) =>
-        new("""
-            UPDATE attestations SET stage = $1, evaluation = $2, failure_reason = $3, failure_detail = $4, verification_completed_at = $5
-            WHERE agent_id = $6 AND "index" = $7 AND stage = $8
-            """,
-            AttestationStates.VerificationComplete, outcome.Evaluation, outcome.FailureReason, outcome.Detail, now,
-            attestation.AgentId, attestation.Index, AttestationStates.EvaluatingEvidence);
-
-    /// <summary>An item's results, by its natural key: items created by phase 1's batch are never read back, so their ids are unknown.</summary>
-    public static SqlStatement EvidenceResults(EvidenceItem item, string results) =>
-        new("""
-             UPDATE evidence_items SET results = $1 WHERE agent_id = $2 AND attestation_index = $3 AND position = $4
-             """,
-            results, item.AgentId, item.AttestationIndex, item.Position);
+    /// <summary>
+    /// evaluating_evidence → verification_complete with the verdict and, when the checks produced item
+    /// results (IMA's certified entry count), the evidence column with them; 0 rows when it was recorded already.
+    /// </summary>
+    public static SqlStatement Complete(Attestation attestation, VerificationOutcome outcome, DateTime now, string? evidenceWithResults = null) =>
+        evidenceWithResults is null
+            ? new("""
+                UPDATE attestations SET stage = $1, evaluation = $2, failure_reason = $3, failure_detail = $4, verification_completed_at = $5
+                WHERE agent_id = $6 AND "index" = $7 AND stage = $8
+                """,
+                AttestationStates.VerificationComplete, outcome.Evaluation, outcome.FailureReason, outcome.Detail, now,
+                attestation.AgentId, attestation.Index, AttestationStates.EvaluatingEvidence)
+            : new("""
+                UPDATE attestations SET stage = $1, evaluation = $2, failure_reason = $3, failure_detail = $4, verification_completed_at = $5,
+                                        evidence = $9
+                WHERE agent_id = $6 AND "index" = $7 AND stage = $8
+                """,
+                AttestationStates.VerificationComplete, outcome.Evaluation, outcome.FailureReason, outcome.Detail, now,
+                attestation.AgentId, attestation.Index, AttestationStates.EvaluatingEvidence, evidenceWithResults);
 
     /// <summary>The agent's side of a verdict (steps 5–6): counters and state transitions are SQL expressions, nothing is read first.</summary>
     public static SqlStatement Agent(Attestation attestation, VerificationOutcome outcome, DateTime now, bool autoRecover)
@@ -79,7 +83,7 @@ public static class VerdictStatements
              """,
             expires, attestation.AgentId, true, now, halfway);
 
-    /// <summary>The retention DELETE of <see cref="AttestationRetention"/>; evidence items go by the foreign key's cascade.</summary>
+    /// <summary>The retention DELETE of <see cref="AttestationRetention"/> (the evidence is in the row).</summary>
     public static SqlStatement DeletePreviousIfRedundant(Attestation latest, int previous) =>
         new("""
              DELETE FROM attestations

@@ -24,7 +24,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
         {
             return await SqlBatch.InTransactionAsync(db, async send =>
             {
-                var completed = await send([.. verdicts.Select(v => VerdictStatements.Complete(v.Input.Attestation, v.Outcome, now))]);
+                var completed = await send([.. verdicts.Select(v => Complete(v.Input, v.Outcome, now))]);
                 var recorded = completed.Select(rows => rows == 1).ToArray();
                 await send([.. verdicts.Where((_, i) => recorded[i]).SelectMany(v => FollowUps(v.Input, v.Outcome, now))]);
                 return recorded;
@@ -41,7 +41,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
             firsts[i] = seen.Add((input.Attestation.AgentId, input.Attestation.Index)) ? statements.Count : -1;
             if (firsts[i] >= 0)
             {
-                statements.Add(VerdictStatements.Complete(input.Attestation, outcome, now));
+                statements.Add(Complete(input, outcome, now));
                 statements.AddRange(FollowUps(input, outcome, now).Select(s => VerdictStatements.IfThisTransactionCompleted(s, input.Attestation)));
             }
         }
@@ -54,15 +54,33 @@ public sealed class VerificationRecorder(VerifierOptions options)
         CancellationToken cancellationToken) =>
         (await RecordAsync(db, [new VerificationVerdict(input, outcome)], now, cancellationToken))[0];
 
+    /// <summary>The completion, with the IMA item's results (its certified entry count) written into the evidence when IMA was checked.</summary>
+    private static SqlStatement Complete(VerificationInput input, VerificationOutcome outcome, DateTime now)
+    {
+        string? evidence = null;
+        if (outcome.Ima is { } ima && input.Items.Any(i => i.EvidenceType == EvidenceKinds.ImaLog))
+        {
+            var results = AttestationResources.Write(new EvidenceResults(ima.CertifiedEntryCount), ProtocolJson.Default.EvidenceResults);
+            evidence = EvidenceColumn.Write([.. input.Items.Select(i => i.EvidenceType == EvidenceKinds.ImaLog ? WithResults(i, results) : i)]);
+        }
+
+        return VerdictStatements.Complete(input.Attestation, outcome, now, evidence);
+    }
+
+    private static EvidenceItem WithResults(EvidenceItem item, string results) => new()
+    {
+        Position = item.Position,
+        EvidenceClass = item.EvidenceClass,
+        EvidenceType = item.EvidenceType,
+        Capabilities = item.Capabilities,
+        ChosenParameters = item.ChosenParameters,
+        Data = item.Data,
+        Results = results,
+    };
+
     private IEnumerable<SqlStatement> FollowUps(VerificationInput input, VerificationOutcome outcome, DateTime now)
     {
         var attestation = input.Attestation;
-        if (outcome.Ima is { } ima && input.Items.FirstOrDefault(i => i.EvidenceType == EvidenceKinds.ImaLog) is { } imaItem)
-        {
-            var results = AttestationResources.Write(new EvidenceResults(ima.CertifiedEntryCount), ProtocolJson.Default.EvidenceResults);
-            yield return VerdictStatements.EvidenceResults(imaItem, results);
-        }
-
         yield return VerdictStatements.Agent(attestation, outcome, now, options.AutoRecoverAttestationFailures);
         if (outcome.Passed)
         {

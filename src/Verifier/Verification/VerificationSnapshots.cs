@@ -1,6 +1,5 @@
 using Keylime.Verifier.Attestations;
 using Keylime.Verifier.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace Keylime.Verifier.Verification;
 
@@ -81,10 +80,8 @@ public static class VerificationSnapshots
     /// <summary>Everything a re-queued attestation needs, or null when it is no longer <c>evaluating_evidence</c>.</summary>
     public static async Task<VerificationInput?> InputAsync(VerifierDbContext db, VerificationJob job, DateTime now, CancellationToken cancellationToken)
     {
-        var attestation = await db.Attestations.AsNoTracking()
-            .Where(a => a.AgentId == job.AgentId && a.Index == job.Index && a.Stage == AttestationStates.EvaluatingEvidence)
-            .Include(a => a.EvidenceItems.OrderBy(e => e.Position))
-            .FirstOrDefaultAsync(cancellationToken);
+        var attestation = (await AttestationReads.OneAsync(db, job.AgentId, job.Index, cancellationToken))
+            .FirstOrDefault(a => a.Stage == AttestationStates.EvaluatingEvidence);
         var agent = attestation is null ? null : await AgentAsync(db, job.AgentId, now, cancellationToken);
         return attestation is null || agent is null
             ? null

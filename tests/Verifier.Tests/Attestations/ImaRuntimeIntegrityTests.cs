@@ -30,6 +30,8 @@ public sealed class ImaRuntimeIntegrityTests(SqliteProtocolFixture fixture) : IC
         var first = await agent.VerdictAsync(await agent.CycleAsync());
         Assert.True(first["evaluation"]!.GetValue<string>() == "pass", first.ToJsonString());
         Assert.Equal(0, first["evidence"]![1]!["chosen_parameters"]!["starting_offset"]!.GetValue<int>());
+        Assert.Equal(agent.ImaLines.Count, first["evidence"]![1]!["results"]!["certified_entry_count"]!.GetValue<int>()); // stored with the verdict
+        Assert.Null(first["evidence"]![0]!["results"]); // the quote has none
 
         Measure(agent, "/tmp/evil", "not in the policy");
         fixture.Time.Advance(TimeSpan.FromSeconds(2));

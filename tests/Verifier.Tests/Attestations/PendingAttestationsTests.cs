@@ -12,7 +12,7 @@ public sealed class PendingAttestationsTests
         var attestation = new Attestation { AgentId = agentId, Index = index, ChallengesExpireAt = DateTime.UtcNow.AddMinutes(1) };
         attestation.EvidenceItems.Add(new EvidenceItem
         {
-            AgentId = agentId, AttestationIndex = index, EvidenceClass = EvidenceKinds.Certification, EvidenceType = EvidenceKinds.TpmQuote,
+            EvidenceClass = EvidenceKinds.Certification, EvidenceType = EvidenceKinds.TpmQuote,
             ChosenParameters = """{"challenge":"abc"}""",
         });
         var agent = new Agent { AgentId = agentId, AkTpm = [1], TpmPolicy = "{}", VerifierId = "v" };

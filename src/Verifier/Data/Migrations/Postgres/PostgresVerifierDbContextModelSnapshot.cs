@@ -240,6 +240,11 @@ namespace Keylime.Verifier.Data.Migrations.Postgres
                         .HasColumnType("character varying(10)")
                         .HasColumnName("evaluation");
 
+                    b.Property<string>("EvidenceItems")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("evidence");
+
                     b.Property<DateTime?>("EvidenceReceivedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("evidence_received_at");
@@ -342,64 +347,6 @@ namespace Keylime.Verifier.Data.Migrations.Postgres
                     b.ToTable("sessions", (string)null);
                 });
 
-            modelBuilder.Entity("Keylime.Verifier.Data.EvidenceItem", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<string>("AgentId")
-                        .IsRequired()
-                        .HasColumnType("character varying(80)")
-                        .HasColumnName("agent_id");
-
-                    b.Property<int>("AttestationIndex")
-                        .HasColumnType("integer")
-                        .HasColumnName("attestation_index");
-
-                    b.Property<string>("Capabilities")
-                        .HasColumnType("text")
-                        .HasColumnName("capabilities");
-
-                    b.Property<string>("ChosenParameters")
-                        .HasColumnType("text")
-                        .HasColumnName("chosen_parameters");
-
-                    b.Property<string>("Data")
-                        .HasColumnType("text")
-                        .HasColumnName("data");
-
-                    b.Property<string>("EvidenceClass")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("evidence_class");
-
-                    b.Property<string>("EvidenceType")
-                        .IsRequired()
-                        .HasMaxLength(30)
-                        .HasColumnType("character varying(30)")
-                        .HasColumnName("evidence_type");
-
-                    b.Property<int>("Position")
-                        .HasColumnType("integer")
-                        .HasColumnName("position");
-
-                    b.Property<string>("Results")
-                        .HasColumnType("text")
-                        .HasColumnName("results");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AgentId", "AttestationIndex", "Position")
-                        .IsUnique();
-
-                    b.ToTable("evidence_items", (string)null);
-                });
-
             modelBuilder.Entity("Keylime.Verifier.Data.MeasuredBootPolicy", b =>
                 {
                     b.Property<int>("Id")
@@ -496,23 +443,9 @@ namespace Keylime.Verifier.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Keylime.Verifier.Data.EvidenceItem", b =>
-                {
-                    b.HasOne("Keylime.Verifier.Data.Attestation", null)
-                        .WithMany("EvidenceItems")
-                        .HasForeignKey("AgentId", "AttestationIndex")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Keylime.Verifier.Data.Agent", b =>
                 {
                     b.Navigation("Attestations");
-                });
-
-            modelBuilder.Entity("Keylime.Verifier.Data.Attestation", b =>
-                {
-                    b.Navigation("EvidenceItems");
                 });
 #pragma warning restore 612, 618
         }

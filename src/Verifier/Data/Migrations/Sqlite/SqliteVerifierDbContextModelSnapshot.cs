@@ -234,6 +234,11 @@ namespace Keylime.Verifier.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("evaluation");
 
+                    b.Property<string>("EvidenceItems")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("evidence");
+
                     b.Property<DateTime?>("EvidenceReceivedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("evidence_received_at");
@@ -336,62 +341,6 @@ namespace Keylime.Verifier.Data.Migrations.Sqlite
                     b.ToTable("sessions", (string)null);
                 });
 
-            modelBuilder.Entity("Keylime.Verifier.Data.EvidenceItem", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<string>("AgentId")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("agent_id");
-
-                    b.Property<int>("AttestationIndex")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("attestation_index");
-
-                    b.Property<string>("Capabilities")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("capabilities");
-
-                    b.Property<string>("ChosenParameters")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("chosen_parameters");
-
-                    b.Property<string>("Data")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("data");
-
-                    b.Property<string>("EvidenceClass")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("evidence_class");
-
-                    b.Property<string>("EvidenceType")
-                        .IsRequired()
-                        .HasMaxLength(30)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("evidence_type");
-
-                    b.Property<int>("Position")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("position");
-
-                    b.Property<string>("Results")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("results");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AgentId", "AttestationIndex", "Position")
-                        .IsUnique();
-
-                    b.ToTable("evidence_items", (string)null);
-                });
-
             modelBuilder.Entity("Keylime.Verifier.Data.MeasuredBootPolicy", b =>
                 {
                     b.Property<int>("Id")
@@ -484,23 +433,9 @@ namespace Keylime.Verifier.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Keylime.Verifier.Data.EvidenceItem", b =>
-                {
-                    b.HasOne("Keylime.Verifier.Data.Attestation", null)
-                        .WithMany("EvidenceItems")
-                        .HasForeignKey("AgentId", "AttestationIndex")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Keylime.Verifier.Data.Agent", b =>
                 {
                     b.Navigation("Attestations");
-                });
-
-            modelBuilder.Entity("Keylime.Verifier.Data.Attestation", b =>
-                {
-                    b.Navigation("EvidenceItems");
                 });
 #pragma warning restore 612, 618
         }
