@@ -14,17 +14,21 @@ public static class AttestationResources
     public static string SelfLink(string prefix, string agentId, int index) =>
         $"{prefix}/agents/{agentId}/attestations/{index.ToString(CultureInfo.InvariantCulture)}";
 
-    public static JsonApiResource<AttestationAttributes> Resource(string prefix, Attestation attestation, IEnumerable<EvidenceItem> items, bool requestedOnly)
+    /// <summary>
+    /// The attestation as a resource: with <paramref name="requestedOnly"/> what phase 1 answers (the requested
+    /// items' class, type and chosen parameters), otherwise everything, the <c>evidence</c> array being the
+    /// stored column verbatim (<see cref="EvidenceColumn"/> writes exactly this rendering).
+    /// </summary>
+    public static JsonApiResource<AttestationAttributes> Resource(string prefix, Attestation attestation, bool requestedOnly)
     {
-        var views = items.OrderBy(i => i.Position).Select(i => View(i, requestedOnly)).ToList();
         var attributes = new AttestationAttributes
         {
             Stage = attestation.Stage,
             Evaluation = requestedOnly ? null : attestation.Evaluation,
             FailureReason = attestation.FailureReason,
             FailureDetail = attestation.FailureDetail,
-            EvidenceRequested = requestedOnly ? views : null,
-            Evidence = requestedOnly ? null : views,
+            EvidenceRequested = requestedOnly ? [.. attestation.EvidenceItems.OrderBy(i => i.Position).Select(Requested)] : null,
+            Evidence = requestedOnly ? null : new StoredJson(attestation.EvidenceJson),
             SystemInfo = new SystemInfo(Timestamps.Format(attestation.BootTime)),
             CapabilitiesReceivedAt = Timestamps.Format(attestation.CapabilitiesReceivedAt),
             ChallengesExpireAt = Timestamps.Format(attestation.ChallengesExpireAt),
@@ -35,14 +39,12 @@ public static class AttestationResources
             new JsonApiLinks(SelfLink(prefix, attestation.AgentId, attestation.Index)));
     }
 
-    public static EvidenceView View(EvidenceItem item, bool requestedOnly) => new()
+    /// <summary>A requested item as phase 1 renders it: class, type and chosen parameters.</summary>
+    public static EvidenceView Requested(EvidenceItem item) => new()
     {
         EvidenceClass = item.EvidenceClass,
         EvidenceType = item.EvidenceType,
-        Capabilities = requestedOnly ? null : StoredJson.Of(item.Capabilities),
         ChosenParameters = StoredJson.Of(item.ChosenParameters),
-        Data = requestedOnly ? null : StoredJson.Of(item.Data),
-        Results = requestedOnly ? null : StoredJson.Of(item.Results),
     };
 
     public static T? Read<T>(string? json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)

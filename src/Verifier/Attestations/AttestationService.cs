@@ -12,8 +12,6 @@ public sealed record Refusal(ApiFailure Failure, int? RetryAfter = null)
     public static implicit operator Refusal(ApiFailure failure) => new(failure);
 }
 
-/// <summary>A created attestation with what was requested.</summary>
-public sealed record CreatedAttestation(Attestation Attestation, List<EvidenceItem> Items);
 
 /// <summary>
 /// Phase 1 (<c>POST .../attestations</c>, spec/verifier.md §7.2) and the reads of §7.4. The gates run in
@@ -26,7 +24,7 @@ public sealed class AttestationService(
 {
     public const string AgentNotFound = "agent not found";
 
-    public async Task<(CreatedAttestation? Created, Refusal? Refusal)> CreateAsync(string agentId, AttestationRequestAttributes request,
+    public async Task<(Attestation? Created, Refusal? Refusal)> CreateAsync(string agentId, AttestationRequestAttributes request,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -100,7 +98,7 @@ public sealed class AttestationService(
         var items = attestation.EvidenceItems;
         logger.LogInformation("Attestation {Index} of agent {AgentId} created: requested {Evidence}", attestation.Index, agentId,
             string.Join(", ", items.Select(i => i.EvidenceType)));
-        return (new CreatedAttestation(attestation, items), null);
+        return (attestation, null);
     }
 
     /// <summary>
@@ -108,7 +106,7 @@ public sealed class AttestationService(
     /// when the agent is unknown, which is asked only when nothing was found (deleting an agent deletes
     /// its attestations, so a found attestation proves the agent).
     /// </summary>
-    public async Task<List<(Attestation Attestation, List<EvidenceItem> Items)>?> ListAsync(string agentId, string? index, CancellationToken cancellationToken)
+    public async Task<List<Attestation>?> ListAsync(string agentId, string? index, CancellationToken cancellationToken)
     {
         List<Attestation> attestations;
         if (index == "latest")
@@ -133,7 +131,7 @@ public sealed class AttestationService(
             return null;
         }
 
-        return attestations.Select(a => (a, a.EvidenceItems)).ToList();
+        return attestations;
     }
 
     private static Attestation? LatestOf(string agentId, LatestTiming latest) =>

@@ -19,7 +19,7 @@ public static class AttestationStatements
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """,
             attestation.AgentId, attestation.Index, attestation.Stage, attestation.Evaluation, attestation.BootTime,
-            attestation.CapabilitiesReceivedAt, attestation.ChallengesExpireAt, EvidenceColumn.Write(attestation.EvidenceItems)),
+            attestation.CapabilitiesReceivedAt, attestation.ChallengesExpireAt, attestation.EvidenceJson),
     ];
 
     /// <summary>
@@ -33,7 +33,7 @@ public static class AttestationStatements
             WHERE agent_id = $4 AND "index" = $5 AND stage = $6
               AND NOT EXISTS (SELECT 1 FROM attestations n WHERE n.agent_id = $4 AND n."index" > $5)
             """,
-            AttestationStates.EvaluatingEvidence, now, EvidenceColumn.Write(attestation.EvidenceItems), attestation.AgentId, attestation.Index,
+            AttestationStates.EvaluatingEvidence, now, attestation.EvidenceJson, attestation.AgentId, attestation.Index,
             AttestationStates.AwaitingEvidence),
     ];
 }
@@ -81,7 +81,7 @@ public static class AttestationReads
                     ChallengesExpireAt = SqlBatch.Utc(reader, 7),
                     EvidenceReceivedAt = SqlBatch.UtcOrNull(reader, 8),
                     VerificationCompletedAt = SqlBatch.UtcOrNull(reader, 9),
-                    EvidenceItems = EvidenceColumn.Read(reader.GetString(10)),
+                    EvidenceJson = reader.GetString(10),
                 });
             }
 

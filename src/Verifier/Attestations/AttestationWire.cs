@@ -72,19 +72,16 @@ public sealed record EvidenceData
 public sealed record EvidenceResults([property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CertifiedEntryCount);
 
 /// <summary>
-/// One evidence item as rendered: requested (class, type, parameters) or with its data. The nested objects
-/// are the stored JSON texts, written as they are: they were serialised from <see cref="Capabilities"/>,
-/// <see cref="ChosenParameters"/>, <see cref="EvidenceData"/> and <see cref="EvidenceResults"/> with these
-/// same options, so parsing and writing them again on every read would only reproduce the same bytes.
+/// One requested evidence item as phase 1 renders it (class, type, chosen parameters). The parameters are
+/// the stored JSON text, written as it is: it was serialised from <see cref="ChosenParameters"/> with these
+/// same options, so parsing and writing it again would only reproduce the same bytes. (Reads render the
+/// whole <c>evidence</c> array from the stored column the same way.)
 /// </summary>
 public sealed record EvidenceView
 {
     public required string EvidenceClass { get; init; }
     public required string EvidenceType { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? Capabilities { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? ChosenParameters { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? Data { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? Results { get; init; }
 }
 
 /// <summary>A JSON value this verifier serialised and stored itself, written back verbatim.</summary>
@@ -117,7 +114,9 @@ public sealed record AttestationAttributes
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? FailureReason { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? FailureDetail { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public List<EvidenceView>? EvidenceRequested { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public List<EvidenceView>? Evidence { get; init; }
+
+    /// <summary>Every item with its data and results: the stored <c>evidence</c> column, written verbatim.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StoredJson? Evidence { get; init; }
     public required SystemInfo SystemInfo { get; init; }
     public required string CapabilitiesReceivedAt { get; init; }
     public required string ChallengesExpireAt { get; init; }

@@ -57,7 +57,7 @@ public static class AttestationsApi
         }
 
         var prefix = ApiVersions.PrefixOf(request);
-        var resource = AttestationResources.Resource(prefix, created!.Attestation, created.Items, requestedOnly: true);
+        var resource = AttestationResources.Resource(prefix, created!, requestedOnly: true);
         // The Rust agent refuses a 201 without Location and PATCHes exactly that URL (Keylime omits it).
         context.Response.Headers.Location = resource.Links!.Self;
         return TypedResults.Json(new JsonApiDocument<JsonApiResource<AttestationAttributes>>(resource, resource.Links),
@@ -86,7 +86,7 @@ public static class AttestationsApi
             return Error(context, malformed);
         }
 
-        var resource = AttestationResources.Resource(ApiVersions.PrefixOf(request), accepted!.Attestation, accepted.Items, requestedOnly: false);
+        var resource = AttestationResources.Resource(ApiVersions.PrefixOf(request), accepted!, requestedOnly: false);
         var document = new JsonApiMetaDocument<JsonApiResource<AttestationAttributes>>(resource,
             new AttestationMeta(timing.SecondsAfterEvidence), new Api.JsonApiLinks(request.Path));
         return TypedResults.Json(document, ProtocolJson.Default.JsonApiMetaDocumentJsonApiResourceAttestationAttributes,
@@ -103,7 +103,7 @@ public static class AttestationsApi
         }
 
         var prefix = ApiVersions.PrefixOf(request);
-        var resources = found.Select(f => AttestationResources.Resource(prefix, f.Attestation, f.Items, requestedOnly: false)).ToList();
+        var resources = found.Select(a => AttestationResources.Resource(prefix, a, requestedOnly: false)).ToList();
         return TypedResults.Json(new JsonApiDocument<List<JsonApiResource<AttestationAttributes>>>(resources, new JsonApiLinks(request.Path)),
             ProtocolJson.Default.JsonApiDocumentListJsonApiResourceAttestationAttributes);
     }
@@ -117,7 +117,7 @@ public static class AttestationsApi
             return Error(request.HttpContext, ApiFailure.NotFound(found is null ? AttestationService.AgentNotFound : $"attestation {index} not found"));
         }
 
-        var resource = AttestationResources.Resource(ApiVersions.PrefixOf(request), found[0].Attestation, found[0].Items, requestedOnly: false);
+        var resource = AttestationResources.Resource(ApiVersions.PrefixOf(request), found[0], requestedOnly: false);
         return TypedResults.Json(new JsonApiDocument<JsonApiResource<AttestationAttributes>>(resource, new JsonApiLinks(request.Path)),
             ProtocolJson.Default.JsonApiDocumentJsonApiResourceAttestationAttributes);
     }

@@ -14,7 +14,7 @@ namespace Keylime.Verifier.Attestations;
 public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue, AttestationTiming timing, PendingAttestations pending,
     TimeProvider time, ILogger<EvidenceIntake> logger)
 {
-    public async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,
+    public async Task<(Attestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,
         JsonApiRequestData<AttestationRequestAttributes>? data, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -41,7 +41,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
     }
 
     /// <summary>The full path: the latest attestation and the agent are read back, and every gate says why it refuses.</summary>
-    private async Task<(CreatedAttestation? Accepted, Refusal? Refusal)> SubmitReadingAsync(string agentId, string index,
+    private async Task<(Attestation? Accepted, Refusal? Refusal)> SubmitReadingAsync(string agentId, string index,
         JsonApiRequestData<AttestationRequestAttributes>? data, DateTime now, CancellationToken cancellationToken)
     {
         var latest = (await AttestationReads.LatestAsync(db, agentId, cancellationToken)).FirstOrDefault();
@@ -97,7 +97,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
         return (Accept(latest, agent, now), null);
     }
 
-    private CreatedAttestation Accept(Attestation latest, AgentSnapshot agent, DateTime now)
+    private Attestation Accept(Attestation latest, AgentSnapshot agent, DateTime now)
     {
         latest.Stage = AttestationStates.EvaluatingEvidence;
         latest.EvidenceReceivedAt = now;
@@ -106,7 +106,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
             string.Join(", ", items.Select(i => i.EvidenceType)));
         queue.Enqueue(new VerificationJob(latest.AgentId, latest.Index,
             new VerificationInput(agent.Agent, latest, items) { EarliestTokenExpiry = agent.EarliestTokenExpiry }));
-        return new CreatedAttestation(latest, items);
+        return latest;
     }
 
     private Refusal QueueFull() =>

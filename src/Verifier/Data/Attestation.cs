@@ -32,11 +32,39 @@ public sealed class Attestation
 
     public DateTime? VerificationCompletedAt { get; set; }
 
+    private List<EvidenceItem>? _items = [];
+    private string? _evidenceJson;
+
     /// <summary>
     /// The requested evidence in request order, stored inline in the attestation's <c>evidence</c> column
-    /// (<see cref="EvidenceColumn"/>): each protocol phase writes the attestation row once, with its items.
+    /// (<see cref="EvidenceJson"/>): each protocol phase writes the attestation row once, with its items.
+    /// Parsed from the column text on first use.
     /// </summary>
-    public List<EvidenceItem> EvidenceItems { get; set; } = [];
+    public List<EvidenceItem> EvidenceItems
+    {
+        get
+        {
+            if (_items is null)
+            {
+                _items = EvidenceColumn.Read(_evidenceJson);
+                _evidenceJson = null; // the items may change from here on
+            }
+
+            return _items;
+        }
+        set => (_items, _evidenceJson) = (value, null);
+    }
+
+    /// <summary>
+    /// The <c>evidence</c> column (<see cref="EvidenceColumn"/>): the text as read while the items were
+    /// never touched — a read that only renders the evidence (it is the API's <c>evidence</c> array
+    /// byte for byte) parses nothing — otherwise written from the items.
+    /// </summary>
+    public string EvidenceJson
+    {
+        get => _evidenceJson ?? EvidenceColumn.Write(_items ?? []);
+        set => (_evidenceJson, _items) = (value, null);
+    }
 }
 
 /// <summary>

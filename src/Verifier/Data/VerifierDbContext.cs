@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -91,7 +90,8 @@ public abstract class VerifierDbContext(DbContextOptions options) : DbContext(op
             attestation.Property(a => a.Stage).HasMaxLength(25);
             attestation.Property(a => a.Evaluation).HasMaxLength(10);
             attestation.Property(a => a.FailureReason).HasMaxLength(25);
-            attestation.Property(a => a.EvidenceItems).HasColumnName("evidence").HasConversion(EvidenceItemsConverter, EvidenceItemsComparer);
+            attestation.Ignore(a => a.EvidenceItems);
+            attestation.Property(a => a.EvidenceJson).HasColumnName("evidence").UsePropertyAccessMode(PropertyAccessMode.Property);
         });
 
         modelBuilder.Entity<AuthSession>(session =>
@@ -145,16 +145,6 @@ public abstract class VerifierDbContext(DbContextOptions options) : DbContext(op
 
         return builder.ToString();
     }
-
-    /// <summary>The evidence items ↔ the <c>evidence</c> column's JSON text (<see cref="EvidenceColumn"/>).</summary>
-    private static readonly ValueConverter<List<EvidenceItem>, string> EvidenceItemsConverter =
-        new(items => EvidenceColumn.Write(items), text => EvidenceColumn.Read(text));
-
-    /// <summary>Items compare by their column text, so a tracked attestation notices changes inside its list.</summary>
-    private static readonly ValueComparer<List<EvidenceItem>> EvidenceItemsComparer = new(
-        (x, y) => EvidenceColumn.Write(x!) == EvidenceColumn.Write(y!),
-        items => EvidenceColumn.Write(items).GetHashCode(StringComparison.Ordinal),
-        items => EvidenceColumn.Read(EvidenceColumn.Write(items)));
 
     /// <summary>Stores UTC and reads back UTC: SQLite loses the kind, PostgreSQL's timestamptz demands it.</summary>
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(

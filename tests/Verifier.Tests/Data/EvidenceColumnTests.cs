@@ -59,6 +59,19 @@ public sealed class EvidenceColumnTests
         Assert.Empty(EvidenceColumn.Read(null));
     }
 
+    [Fact]
+    public void An_attestation_hands_back_its_column_text_untouched_until_its_items_are_used_and_then_writes_them()
+    {
+        var stored = EvidenceColumn.Write(Items).Replace(",", ", ", StringComparison.Ordinal); // not what Write would produce
+        var attestation = new Attestation { AgentId = "a", EvidenceJson = stored };
+        Assert.Same(stored, attestation.EvidenceJson);
+
+        attestation.EvidenceItems[1].Results = null;
+
+        Assert.Null(Assert.Single(JsonNode.Parse(attestation.EvidenceJson)!.AsArray(), i => i!["evidence_type"]!.GetValue<string>() == "ima_log")!["results"]);
+        Assert.Equal(Items.Count, EvidenceColumn.Read(attestation.EvidenceJson).Count);
+    }
+
     [Theory]
     [InlineData("""{"evidence_class":"log"}""")]
     [InlineData("""[{"evidence_type":"tpm_quote"}]""")]
