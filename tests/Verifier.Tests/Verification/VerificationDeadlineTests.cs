@@ -14,17 +14,25 @@ namespace Keylime.Verifier.Tests.Verification;
 /// </summary>
 public sealed class VerificationDeadlineTests
 {
-    /// <summary>Verifies normally, except that each verification first waits until the test lets it go.</summary>
+    /// <summary>Verifies normally, except that the first <see cref="Held"/> verifications wait until the test lets them go.</summary>
     private sealed class HeldVerifier(VerifierOptions options, RuntimePolicyCache policies) : EvidenceVerifier(options, policies)
     {
+        private int _started;
+
+        public int Held { get; set; } = int.MaxValue;
+
         public SemaphoreSlim Entered { get; } = new(0);
 
         public ManualResetEventSlim Release { get; } = new(false);
 
         public override VerificationOutcome Verify(VerificationInput input)
         {
-            Entered.Release();
-            Release.Wait(TimeSpan.FromSeconds(60));
+            if (Interlocked.Increment(ref _started) <= Held)
+            {
+                Entered.Release();
+                Release.Wait(TimeSpan.FromSeconds(60));
+            }
+
             return base.Verify(input);
         }
     }
@@ -69,5 +77,41 @@ public sealed class VerificationDeadlineTests
 
         time.Advance(TimeSpan.FromSeconds(server.Options.QuoteInterval));
         Assert.Equal(201, (await agent.CreateAttestationAsync()).Status);
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task A_verification_stuck_past_its_deadline_does_not_take_its_worker_with_it(string provider)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        HeldVerifier? held = null;
+        await using var server = await VerifierServer.StartAsync(provider, overrides: new Dictionary<string, string> { ["KEYLIME_VERIFIER_NUM_WORKERS"] = "1" },
+            configureServices: services =>
+            {
+                services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
+                services.Replace(ServiceDescriptor.Singleton<EvidenceVerifier>(sp =>
+                    held = new HeldVerifier(sp.GetRequiredService<VerifierOptions>(), sp.GetRequiredService<RuntimePolicyCache>()) { Held = 1 }));
+            });
+        using var agent = PushAgentSim.Software(server);
+        await agent.EnrollAsync();
+        await agent.AuthenticateAsync();
+        var stuck = await agent.CycleAsync();
+        var verifier = held ?? throw new InvalidOperationException("the verifier was not resolved");
+        try
+        {
+            Assert.True(await verifier.Entered.WaitAsync(TimeSpan.FromSeconds(30)), "the verification did not start");
+            time.Advance(TimeSpan.FromSeconds(4 * server.Options.QuoteInterval)); // past verification_timeout (3 × quote_interval)
+            Assert.Equal("verification timed out", (await agent.VerdictAsync(stuck))["failure_detail"]!.GetValue<string>());
+
+            // The only worker is still inside the stuck checks: the next attestation is verified by the one that replaced it.
+            var next = await agent.CycleAsync();
+            var verdict = await agent.VerdictAsync(next);
+            Assert.True(verdict["evaluation"]!.GetValue<string>() == "pass", verdict.ToJsonString());
+        }
+        finally
+        {
+            verifier.Release.Set();
+        }
     }
 }
