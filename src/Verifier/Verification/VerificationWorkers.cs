@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Keylime.Verifier.Attestations;
 using Keylime.Verifier.Data;
@@ -8,13 +7,11 @@ namespace Keylime.Verifier.Verification;
 
 /// <summary>
 /// Verification off the request path (spec/verifier.md §7.6): <see cref="VerificationQueue.Workers"/>
-/// workers drain the queue and verify the snapshot PATCH handed over in memory (no database reads). Each
-/// worker runs the checks itself, under a deadline of <c>verification_timeout</c> (0 = 3 × quote_interval):
-/// past it a timer records the attestation as a failure "verification timed out" and starts a worker in
-/// place of the stuck one, which leaves when its checks return and finds its verdict already given. One
-/// committer records the verdicts, all that are ready in one transaction (group commit). At start-up every
-/// attestation still <c>evaluating_evidence</c> is re-queued and read back from the database, so evidence
-/// accepted before a crash still gets its verdict.
+/// workers drain the queue and verify the snapshot PATCH handed over in memory (no database reads); each
+/// verification gets <c>verification_timeout</c> (0 = 3 × quote_interval) and is recorded as a failure
+/// "verification timed out" past it. One committer records the verdicts, all that are ready in one
+/// transaction (group commit). At start-up every attestation still <c>evaluating_evidence</c> is
+/// re-queued and read back from the database, so evidence accepted before a crash still gets its verdict.
 /// </summary>
 public sealed class VerificationWorkers(
     VerificationQueue queue, IServiceScopeFactory scopes, EvidenceVerifier verifier, VerificationRecorder recorder,
@@ -24,41 +21,15 @@ public sealed class VerificationWorkers(
     private const int MaxGroup = 64;
 
     private readonly Channel<VerificationVerdict> _verdicts = Channel.CreateUnbounded<VerificationVerdict>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly TaskCompletionSource _workersStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _liveWorkers;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RequeueUnfinishedAsync(stoppingToken);
         var committer = Task.Run(() => CommitAsync(stoppingToken), stoppingToken);
-        for (var i = 0; i < queue.Workers; i++)
-        {
-            StartWorker(stoppingToken);
-        }
-
-        await _workersStopped.Task;
+        var workers = Enumerable.Range(0, queue.Workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), stoppingToken));
+        await Task.WhenAll(workers);
         _verdicts.Writer.TryComplete();
         await committer;
-    }
-
-    /// <summary>Starts a worker; the last one to leave (at shutdown) lets the committer finish.</summary>
-    private void StartWorker(CancellationToken stoppingToken)
-    {
-        Interlocked.Increment(ref _liveWorkers);
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await WorkAsync(stoppingToken);
-            }
-            finally
-            {
-                if (Interlocked.Decrement(ref _liveWorkers) == 0)
-                {
-                    _workersStopped.TrySetResult();
-                }
-            }
-        }, CancellationToken.None);
     }
 
     private async Task RequeueUnfinishedAsync(CancellationToken cancellationToken)
@@ -87,10 +58,7 @@ public sealed class VerificationWorkers(
                 VerificationVerdict? verdict = null;
                 try
                 {
-                    if (await InputAsync(job, stoppingToken) is { } input && !TryVerify(input, stoppingToken, out verdict))
-                    {
-                        return; // past its deadline: the timeout is recorded and another worker took this one's place
-                    }
+                    verdict = await VerifyOnlyAsync(job, stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
@@ -200,8 +168,8 @@ public sealed class VerificationWorkers(
             outcome.FailureReason is null ? "" : $" ({outcome.FailureReason})", outcome.Detail is null ? "" : $": {outcome.Detail}");
     }
 
-    /// <summary>What the checks of a job need, or null when the attestation is no longer awaiting a verdict.</summary>
-    private async Task<VerificationInput?> InputAsync(VerificationJob job, CancellationToken cancellationToken)
+    /// <summary>The verdict of one job, or null when the attestation is no longer awaiting one.</summary>
+    private async Task<VerificationVerdict?> VerifyOnlyAsync(VerificationJob job, CancellationToken cancellationToken)
     {
         var input = job.Input;
         if (input is null || NeedsPolicyText(input))
@@ -209,72 +177,28 @@ public sealed class VerificationWorkers(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
             input ??= await VerificationSnapshots.InputAsync(db, job, time.GetUtcNow().UtcDateTime, cancellationToken);
-            if (input is not null && NeedsPolicyText(input))
+            if (input is null)
+            {
+                return null;
+            }
+
+            if (NeedsPolicyText(input))
             {
                 await verifier.Policies.EnsureAsync(db, input.Agent.RuntimePolicy!, cancellationToken);
             }
         }
 
-        return input;
-    }
-
-    /// <summary>
-    /// Runs the checks on this thread (no hand-off per verification) with a timer armed for the deadline.
-    /// False when the timer won: the attestation is recorded as timed out and this worker must leave.
-    /// </summary>
-    private bool TryVerify(VerificationInput input, CancellationToken stoppingToken, out VerificationVerdict? verdict)
-    {
-        var deadline = new Deadline(this, input, stoppingToken);
-        VerificationOutcome? outcome = null;
-        ExceptionDispatchInfo? failure = null;
-        using (time.CreateTimer(static state => ((Deadline)state!).Expire(), deadline, timing.VerificationTimeout, Timeout.InfiniteTimeSpan))
+        VerificationOutcome outcome;
+        try
         {
-            try
-            {
-                outcome = verifier.Verify(input);
-            }
-            catch (Exception e)
-            {
-                failure = ExceptionDispatchInfo.Capture(e);
-            }
+            outcome = await Task.Run(() => verifier.Verify(input), cancellationToken).WaitAsync(timing.VerificationTimeout, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            outcome = VerificationOutcome.TimedOut();
         }
 
-        verdict = null;
-        if (!deadline.TrySettle())
-        {
-            return false;
-        }
-
-        failure?.Throw();
-        verdict = new VerificationVerdict(input, outcome!);
-        return true;
-    }
-
-    /// <summary>The deadline of one verification: settled once, by the checks returning or by the timer.</summary>
-    private sealed class Deadline(VerificationWorkers workers, VerificationInput input, CancellationToken stoppingToken)
-    {
-        private int _settled;
-
-        public bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
-
-        public void Expire()
-        {
-            if (TrySettle() && !stoppingToken.IsCancellationRequested)
-            {
-                workers.TimedOut(input, stoppingToken);
-            }
-        }
-    }
-
-    /// <summary>A verification past its deadline: its failure goes to the committer and a new worker replaces the stuck one.</summary>
-    private void TimedOut(VerificationInput input, CancellationToken stoppingToken)
-    {
-        if (!_verdicts.Writer.TryWrite(new VerificationVerdict(input, VerificationOutcome.TimedOut())))
-        {
-            queue.Completed();
-        }
-
-        StartWorker(stoppingToken);
+        return new VerificationVerdict(input, outcome);
     }
 
     /// <summary>Only an IMA verification reads the runtime policy; its text is loaded when this version is not compiled yet.</summary>
