@@ -104,7 +104,7 @@ public sealed class VerificationDeadlineTests
             time.Advance(TimeSpan.FromSeconds(4 * server.Options.QuoteInterval)); // past verification_timeout (3 × quote_interval)
             Assert.Equal("verification timed out", (await agent.VerdictAsync(stuck))["failure_detail"]!.GetValue<string>());
 
-            // The only worker is still inside the stuck checks: the next attestation is verified by the one that replaced it.
+            // The stuck checks still hold their thread, and num_workers is 1: the next attestation is verified all the same.
             var next = await agent.CycleAsync();
             var verdict = await agent.VerdictAsync(next);
             Assert.True(verdict["evaluation"]!.GetValue<string>() == "pass", verdict.ToJsonString());
