@@ -14,6 +14,7 @@ builder.ListenAsConfigured(options);
 
 var app = builder.Build();
 app.UseKeylimeProtocol();
+app.UseMiddleware<DatabaseUnavailable>();
 app.UseSwagger();
 app.UseSwaggerUI();
 app.MapVersions();

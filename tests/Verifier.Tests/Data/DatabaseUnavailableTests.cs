@@ -88,7 +88,7 @@ public sealed class DatabaseUnavailableTests
         }));
         Assert.Equal(19, constraint.SqliteErrorCode); // SQLITE_CONSTRAINT: the statement's own failure
 
-        Assert.False(DatabaseUnavailable.IsUnavailable(new InvalidOperationException("no database involved")));
+        Assert.False(Keylime.Shared.Storage.DatabaseFailures.IsUnavailable(new InvalidOperationException("no database involved")));
         var started = new DefaultHttpContext();
         started.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>(new StartedResponse());
         var middleware = new DatabaseUnavailable(_ => throw new NpgsqlException("broken", new IOException("reset")), NullLogger<DatabaseUnavailable>.Instance);
