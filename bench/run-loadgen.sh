@@ -4,13 +4,15 @@
 # prints its figures, then stops everything it started, by PID.
 #
 # Usage: bench/run-loadgen.sh [--postgres] [--pg-params QUERY] [--pg-stats FILE] [--quote-interval S] [--verifier-dll PATH]
-#                             [--verifier-log FILE] [loadgen options...]
+#                             [--verifier-log FILE] [--verifier-env NAME=VALUE]... [loadgen options...]
 #   e.g. bench/run-loadgen.sh --postgres --agents 100 --duration 30 --ak ecc
 # Load generator options (--agents, --duration, --warmup, --cycles, --ak, --ima, ...) are passed on;
 # --pg-params appends libpq/Npgsql connection parameters to the database_url (e.g.
 # 'Max_Auto_Prepare=0' to measure without the verifier's default statement preparation).
 # --pg-stats loads pg_stat_statements and writes the run's costliest statements (calls, mean execution
 # and planning time in µs) to FILE.
+# --verifier-env sets an environment variable for the verifier process only (e.g. a runtime knob such
+# as DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), so the client is left as it is.
 # --verifier, --ca, --client-cert, --client-key, --verifier-pid and --database-pid are filled in here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,7 @@ PG_STATS=""
 QUOTE_INTERVAL=0.5
 VERIFIER_DLL=""
 VERIFIER_LOG=""
+VERIFIER_ENV=()
 LOADGEN_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --quote-interval) QUOTE_INTERVAL="$2"; shift ;;
     --verifier-dll) VERIFIER_DLL="$2"; shift ;;
     --verifier-log) VERIFIER_LOG="$2"; shift ;;
+    --verifier-env) VERIFIER_ENV+=("$2"); shift ;;
     *) LOADGEN_ARGS+=("$1") ;;
   esac
   shift
@@ -90,7 +94,7 @@ verification_timeout = 30
 session_create_rate_limit_per_ip = 0
 EOF
 
-KEYLIME_DIR="$WORK/keylime" KEYLIME_VERIFIER_CONFIG="$WORK/verifier.conf" \
+env ${VERIFIER_ENV[@]+"${VERIFIER_ENV[@]}"} KEYLIME_DIR="$WORK/keylime" KEYLIME_VERIFIER_CONFIG="$WORK/verifier.conf" \
   dotnet "$VERIFIER_DLL" >"$VERIFIER_LOG" 2>&1 &
 VERIFIER_PID=$!
 CV_CA="$WORK/keylime/cv_ca"
