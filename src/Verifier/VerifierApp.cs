@@ -6,6 +6,7 @@ using Keylime.Verifier.Attestations;
 using Keylime.Verifier.Sessions;
 using Keylime.Verifier.Policies;
 using Keylime.Verifier.Versions;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Keylime.Verifier;
 
@@ -40,6 +41,11 @@ public static class VerifierApp
         // verification cycle); the verifier's own operator lines stay at Information. Logging__LogLevel__* overrides.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // One line per event (the simple formatter's default is two: the category, then the message), so
+        // an operator's grep for an agent id finds the whole event; under systemd the journal format applies.
+        // (A formatter must be named for its options to apply; UseSystemd names "systemd" under systemd.)
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.SingleLine = true);
         builder.Services.AddVerifier(options);
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(o => o.CustomSchemaIds(t => t.FullName?.Replace('+', '.')));

@@ -96,7 +96,9 @@ public sealed class AttestationService(
 
         pending.Remember(new PendingAttestation(attestation, snapshot));
         var items = attestation.EvidenceItems;
-        logger.LogInformation("Attestation {Index} of agent {AgentId} created: requested {Evidence}", attestation.Index, agentId,
+        // Debug: the operator's lines are evidence received and verification complete (issue 6); this one
+        // would add a third line per cycle to the journal.
+        logger.LogDebug("Attestation {Index} of agent {AgentId} created: requested {Evidence}", attestation.Index, agentId,
             string.Join(", ", items.Select(i => i.EvidenceType)));
         return (attestation, null);
     }

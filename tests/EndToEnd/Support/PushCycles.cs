@@ -19,6 +19,12 @@ public static class PushCycles
         Assert.Equal("PASS", await stack.Admin.StatusAsync(agent.Uuid));
         Assert.Contains("registered and activated", agent.Log, StringComparison.Ordinal);
         Assert.Contains("Authenticated to the verifier", agent.Log, StringComparison.Ordinal);
+        // What an operator greps in the verifier's journal (issue 6): one line per event, with the agent and the verdict on it.
+        var verifierLines = stack.Verifier.Log.Split('\n');
+        Assert.Contains(verifierLines, l => l.StartsWith("info: ", StringComparison.Ordinal)
+            && l.Contains($"Evidence received for agent {agent.Uuid} attestation ", StringComparison.Ordinal));
+        Assert.Contains(verifierLines, l => l.StartsWith("info: ", StringComparison.Ordinal)
+            && l.Contains($"Verification of agent {agent.Uuid} attestation ", StringComparison.Ordinal) && l.Contains(" complete: pass", StringComparison.Ordinal));
         return agent;
     }
 

@@ -177,7 +177,8 @@ public sealed class Stack : IDisposable
         // Keylime's session rate limits (tested by the verifier's own tests) would throttle the suite.
         env["KEYLIME_VERIFIER_SESSION_CREATE_RATE_LIMIT_PER_IP"] = "100000";
         env["KEYLIME_VERIFIER_SESSION_CREATE_RATE_LIMIT_PER_AGENT"] = "100000";
-        var process = ChildProcess.Start("verifier", KeylimeBinaries.Verifier, ["--Logging:LogLevel:Default=Warning"], env, Directory);
+        var process = ChildProcess.Start("verifier", KeylimeBinaries.Verifier,
+            ["--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Keylime=Information"], env, Directory); // the operator's lines stay
         process.WaitForPort(VerifierPort, TimeSpan.FromSeconds(120));
         return process;
     }
