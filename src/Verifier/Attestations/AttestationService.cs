@@ -12,7 +12,6 @@ public sealed record Refusal(ApiFailure Failure, int? RetryAfter = null)
     public static implicit operator Refusal(ApiFailure failure) => new(failure);
 }
 
-
 /// <summary>
 /// Phase 1 (<c>POST .../attestations</c>, spec/verifier.md §7.2) and the reads of §7.4. The gates run in
 /// Keylime's order; deviations: a timed-out agent (<c>accept_attestations = false</c>) is refused with

@@ -22,6 +22,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
             && data?.Type == AttestationResources.ResourceType && data.Attributes is not null
             && EvidenceValidation.Apply(known.Attestation.EvidenceItems, data.Attributes.EvidenceCollected) is null)
         {
+            known.Attestation.SealEvidence();
             if (!queue.TryReserve())
             {
                 return (null, QueueFull());
@@ -75,6 +76,8 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
         {
             return (null, invalid);
         }
+
+        latest.SealEvidence();
 
         // The worker verifies against this snapshot (spec §7.6 step 1 reads the agent after the evidence arrives).
         var agent = await VerificationSnapshots.AgentAsync(db, agentId, now, cancellationToken);

@@ -46,7 +46,7 @@ public sealed class PendingAttestations : IAgentRemovalListener
             BootTime = a.BootTime,
             CapabilitiesReceivedAt = a.CapabilitiesReceivedAt,
             ChallengesExpireAt = a.ChallengesExpireAt,
-            EvidenceItems = [.. a.EvidenceItems.Select(Copy)],
+            EvidenceItems = [.. a.EvidenceItems.Select(e => e with { })],
         };
         return pending with { Attestation = copy };
     }
@@ -69,13 +69,4 @@ public sealed class PendingAttestations : IAgentRemovalListener
     }
 
     public Task AgentChangedAsync(string agentId, CancellationToken cancellationToken) => AgentRemovedAsync(agentId, cancellationToken);
-
-    private static EvidenceItem Copy(EvidenceItem e) => new()
-    {
-        Position = e.Position,
-        EvidenceClass = e.EvidenceClass,
-        EvidenceType = e.EvidenceType,
-        Capabilities = e.Capabilities,
-        ChosenParameters = e.ChosenParameters,
-    };
 }

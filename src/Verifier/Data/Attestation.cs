@@ -65,14 +65,26 @@ public sealed class Attestation
         get => _evidenceJson ?? EvidenceColumn.Write(_items ?? []);
         set => (_evidenceJson, _items) = (value, null);
     }
+
+    /// <summary>
+    /// Declares the items final (phase 2, once the evidence is validated): their column text is written
+    /// once and serves both the statement that stores it and the response that echoes it.
+    /// </summary>
+    public void SealEvidence()
+    {
+        if (_items is not null)
+        {
+            _evidenceJson = EvidenceColumn.Write(_items);
+        }
+    }
 }
 
 /// <summary>
 /// One evidence item of an attestation, in request order. The nested JSON objects of the protocol
 /// (capabilities, chosen_parameters, data, results) are kept as JSON text: the protocol code parses
-/// them into its own records.
+/// them into its own records. A record, so a changed copy is one <c>with</c> expression.
 /// </summary>
-public sealed class EvidenceItem
+public sealed record EvidenceItem
 {
     /// <summary>Position in the requested list (tpm_quote, uefi_log, ima_log order).</summary>
     public int Position { get; set; }

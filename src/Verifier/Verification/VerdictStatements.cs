@@ -17,21 +17,19 @@ public static class VerdictStatements
     /// evaluating_evidence → verification_complete with the verdict and, when the checks produced item
     /// results (IMA's certified entry count), the evidence column with them; 0 rows when it was recorded already.
     /// </summary>
-    public static SqlStatement Complete(Attestation attestation, VerificationOutcome outcome, DateTime now, string? evidenceWithResults = null) =>
-        evidenceWithResults is null
-            ? new("""
-                UPDATE attestations SET stage = $1, evaluation = $2, failure_reason = $3, failure_detail = $4, verification_completed_at = $5
-                WHERE agent_id = $6 AND "index" = $7 AND stage = $8
-                """,
-                AttestationStates.VerificationComplete, outcome.Evaluation, outcome.FailureReason, outcome.Detail, now,
-                attestation.AgentId, attestation.Index, AttestationStates.EvaluatingEvidence)
-            : new("""
-                UPDATE attestations SET stage = $1, evaluation = $2, failure_reason = $3, failure_detail = $4, verification_completed_at = $5,
-                                        evidence = $9
-                WHERE agent_id = $6 AND "index" = $7 AND stage = $8
-                """,
-                AttestationStates.VerificationComplete, outcome.Evaluation, outcome.FailureReason, outcome.Detail, now,
-                attestation.AgentId, attestation.Index, AttestationStates.EvaluatingEvidence, evidenceWithResults);
+    public static SqlStatement Complete(Attestation attestation, VerificationOutcome outcome, DateTime now, string? evidenceWithResults = null)
+    {
+        object?[] values =
+        [
+            AttestationStates.VerificationComplete, outcome.Evaluation, outcome.FailureReason, outcome.Detail, now,
+            attestation.AgentId, attestation.Index, AttestationStates.EvaluatingEvidence,
+        ];
+        var evidence = evidenceWithResults is null ? "" : ", evidence = $9";
+        return new SqlStatement($"""
+            UPDATE attestations SET stage = $1, evaluation = $2, failure_reason = $3, failure_detail = $4, verification_completed_at = $5{evidence}
+            WHERE agent_id = $6 AND "index" = $7 AND stage = $8
+            """, evidenceWithResults is null ? values : [.. values, evidenceWithResults]);
+    }
 
     /// <summary>The agent's side of a verdict (steps 5–6): counters and state transitions are SQL expressions, nothing is read first.</summary>
     public static SqlStatement Agent(Attestation attestation, VerificationOutcome outcome, DateTime now, bool autoRecover)

@@ -61,22 +61,11 @@ public sealed class VerificationRecorder(VerifierOptions options)
         if (outcome.Ima is { } ima && input.Items.Any(i => i.EvidenceType == EvidenceKinds.ImaLog))
         {
             var results = AttestationResources.Write(new EvidenceResults(ima.CertifiedEntryCount), ProtocolJson.Default.EvidenceResults);
-            evidence = EvidenceColumn.Write([.. input.Items.Select(i => i.EvidenceType == EvidenceKinds.ImaLog ? WithResults(i, results) : i)]);
+            evidence = EvidenceColumn.Write([.. input.Items.Select(i => i.EvidenceType == EvidenceKinds.ImaLog ? i with { Results = results } : i)]);
         }
 
         return VerdictStatements.Complete(input.Attestation, outcome, now, evidence);
     }
-
-    private static EvidenceItem WithResults(EvidenceItem item, string results) => new()
-    {
-        Position = item.Position,
-        EvidenceClass = item.EvidenceClass,
-        EvidenceType = item.EvidenceType,
-        Capabilities = item.Capabilities,
-        ChosenParameters = item.ChosenParameters,
-        Data = item.Data,
-        Results = results,
-    };
 
     private IEnumerable<SqlStatement> FollowUps(VerificationInput input, VerificationOutcome outcome, DateTime now)
     {

@@ -72,6 +72,19 @@ public sealed class EvidenceColumnTests
         Assert.Equal(Items.Count, EvidenceColumn.Read(attestation.EvidenceJson).Count);
     }
 
+    [Fact]
+    public void Sealed_evidence_is_written_once_for_the_statement_and_the_response_and_keeps_its_items()
+    {
+        var attestation = new Attestation { AgentId = "a", EvidenceItems = [.. Items.Select(i => i with { })] };
+        Assert.NotSame(attestation.EvidenceJson, attestation.EvidenceJson); // written from the items each time
+
+        attestation.SealEvidence();
+
+        Assert.Same(attestation.EvidenceJson, attestation.EvidenceJson);
+        Assert.Equal(EvidenceColumn.Write(Items), attestation.EvidenceJson);
+        Assert.Equal(Items.Count, attestation.EvidenceItems.Count); // the worker still verifies the items
+    }
+
     [Theory]
     [InlineData("""{"evidence_class":"log"}""")]
     [InlineData("""[{"evidence_type":"tpm_quote"}]""")]
