@@ -1,3 +1,4 @@
+using Keylime.Hosting;
 using Keylime.Registrar;
 using Keylime.Registrar.Agents;
 using Keylime.Registrar.Api;
@@ -8,6 +9,7 @@ using Keylime.Shared.Configuration;
 // Content root = the install directory (appsettings.json), not the working directory ("/" under systemd).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Host.UseSystemd();
+builder.Logging.AddBufferedConsole();
 var options = RegistrarOptions.Load();
 builder.AddRegistrar(options);
 builder.ListenAsConfigured(options);

@@ -46,6 +46,7 @@ public static class VerifierApp
         // (A formatter must be named for its options to apply; UseSystemd names "systemd" under systemd.)
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.SingleLine = true);
+        builder.Logging.AddBufferedConsole();
         builder.Services.AddVerifier(options);
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(o => o.CustomSchemaIds(t => t.FullName?.Replace('+', '.')));
