@@ -18,8 +18,8 @@ public sealed record Refusal(ApiFailure Failure, int? RetryAfter = null)
 /// 403 until an admin reactivates it (issue 6), and an agent with no policy still gets a quote request.
 /// </summary>
 public sealed class AttestationService(
-    VerifierDbContext db, AttestationQueries queries, AttestationTiming timing, PendingAttestations pending, TimeProvider time,
-    ILogger<AttestationService> logger)
+    VerifierDbContext db, AttestationQueries queries, AttestationTiming timing, PendingAttestations pending, RecentVerdicts recentVerdicts,
+    TimeProvider time, ILogger<AttestationService> logger)
 {
     public const string AgentNotFound = "agent not found";
 
@@ -120,7 +120,9 @@ public sealed class AttestationService(
         }
         else if (int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
-            attestations = await AttestationReads.OneAsync(db, agentId, number, cancellationToken);
+            attestations = recentVerdicts.Find(agentId, number) is { } recorded
+                ? [recorded] // the verdict this process just recorded: the poll that waits for it reads nothing
+                : await AttestationReads.OneAsync(db, agentId, number, cancellationToken);
         }
         else
         {

@@ -18,6 +18,8 @@ public static class AttestationsApi
             .AddSingleton<AttestationQueries>()
             .AddSingleton<PendingAttestations>()
             .AddSingleton<Agents.IAgentRemovalListener>(sp => sp.GetRequiredService<PendingAttestations>())
+            .AddSingleton<RecentVerdicts>()
+            .AddSingleton<Agents.IAgentRemovalListener>(sp => sp.GetRequiredService<RecentVerdicts>())
             .AddScoped<AttestationService>()
             .AddScoped<EvidenceIntake>();
 

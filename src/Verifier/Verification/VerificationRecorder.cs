@@ -18,16 +18,29 @@ public sealed class VerificationRecorder(VerifierOptions options)
 {
     /// <summary>Records the verdicts atomically; element i is false when verdict i was already recorded elsewhere.</summary>
     public async Task<bool[]> RecordAsync(VerifierDbContext db, IReadOnlyList<VerificationVerdict> verdicts, DateTime now,
+        CancellationToken cancellationToken) =>
+        [.. (await RecordStoredAsync(db, verdicts, now, cancellationToken)).Select(stored => stored is not null)];
+
+    public async Task<bool> RecordAsync(VerifierDbContext db, VerificationInput input, VerificationOutcome outcome, DateTime now,
+        CancellationToken cancellationToken) =>
+        (await RecordAsync(db, [new VerificationVerdict(input, outcome)], now, cancellationToken))[0];
+
+    /// <summary>
+    /// Records the verdicts atomically; element i is attestation i as this transaction stored it
+    /// (a new object: the verdict's input is not changed), or null when verdict i was already recorded elsewhere.
+    /// </summary>
+    public async Task<Attestation?[]> RecordStoredAsync(VerifierDbContext db, IReadOnlyList<VerificationVerdict> verdicts, DateTime now,
         CancellationToken cancellationToken)
     {
+        var completions = verdicts.Select(v => Complete(v.Input, v.Outcome, now)).ToArray();
         if (!SqlBatch.SendsBatches(db))
         {
             return await SqlBatch.InTransactionAsync(db, async send =>
             {
-                var completed = await send([.. verdicts.Select(v => Complete(v.Input, v.Outcome, now))]);
+                var completed = await send([.. completions.Select(c => c.Statement)]);
                 var recorded = completed.Select(rows => rows == 1).ToArray();
                 await send([.. verdicts.Where((_, i) => recorded[i]).SelectMany(v => FollowUps(v.Input, v.Outcome, now))]);
-                return recorded;
+                return completions.Select((c, i) => recorded[i] ? c.Stored : null).ToArray();
             }, cancellationToken);
         }
 
@@ -41,22 +54,22 @@ public sealed class VerificationRecorder(VerifierOptions options)
             firsts[i] = seen.Add((input.Attestation.AgentId, input.Attestation.Index)) ? statements.Count : -1;
             if (firsts[i] >= 0)
             {
-                statements.Add(Complete(input, outcome, now));
+                statements.Add(completions[i].Statement);
                 statements.AddRange(FollowUps(input, outcome, now).Select(s => VerdictStatements.IfThisTransactionCompleted(s, input.Attestation)));
             }
         }
 
         var affected = await SqlBatch.ExecuteAsync(db, statements, SqlWork.Own, cancellationToken);
-        return [.. firsts.Select(first => first >= 0 && affected[first] == 1)];
+        return [.. firsts.Select((first, i) => first >= 0 && affected[first] == 1 ? completions[i].Stored : null)];
     }
 
-    public async Task<bool> RecordAsync(VerifierDbContext db, VerificationInput input, VerificationOutcome outcome, DateTime now,
-        CancellationToken cancellationToken) =>
-        (await RecordAsync(db, [new VerificationVerdict(input, outcome)], now, cancellationToken))[0];
-
-    /// <summary>The completion, with the IMA item's results (its certified entry count) written into the evidence when IMA was checked.</summary>
-    private static SqlStatement Complete(VerificationInput input, VerificationOutcome outcome, DateTime now)
+    /// <summary>
+    /// The completion, with the IMA item's results (its certified entry count) written into the evidence when
+    /// IMA was checked; and the attestation as the statement stores it.
+    /// </summary>
+    private static (SqlStatement Statement, Attestation Stored) Complete(VerificationInput input, VerificationOutcome outcome, DateTime now)
     {
+        var attestation = input.Attestation;
         string? evidence = null;
         if (outcome.Ima is { } ima && input.Items.Any(i => i.EvidenceType == EvidenceKinds.ImaLog))
         {
@@ -64,7 +77,22 @@ public sealed class VerificationRecorder(VerifierOptions options)
             evidence = EvidenceColumn.Write([.. input.Items.Select(i => i.EvidenceType == EvidenceKinds.ImaLog ? i with { Results = results } : i)]);
         }
 
-        return VerdictStatements.Complete(input.Attestation, outcome, now, evidence);
+        var stored = new Attestation
+        {
+            AgentId = attestation.AgentId,
+            Index = attestation.Index,
+            Stage = AttestationStates.VerificationComplete,
+            Evaluation = outcome.Evaluation,
+            FailureReason = outcome.FailureReason,
+            FailureDetail = outcome.Detail,
+            BootTime = attestation.BootTime,
+            CapabilitiesReceivedAt = attestation.CapabilitiesReceivedAt,
+            ChallengesExpireAt = attestation.ChallengesExpireAt,
+            EvidenceReceivedAt = attestation.EvidenceReceivedAt,
+            VerificationCompletedAt = now,
+            EvidenceJson = evidence ?? attestation.EvidenceJson,
+        };
+        return (VerdictStatements.Complete(attestation, outcome, now, evidence), stored);
     }
 
     private IEnumerable<SqlStatement> FollowUps(VerificationInput input, VerificationOutcome outcome, DateTime now)

@@ -15,7 +15,7 @@ namespace Keylime.Verifier.Verification;
 /// </summary>
 public sealed class VerificationWorkers(
     VerificationQueue queue, IServiceScopeFactory scopes, EvidenceVerifier verifier, VerificationRecorder recorder,
-    AttestationTiming timing, TimeProvider time, ILogger<VerificationWorkers> logger) : BackgroundService
+    RecentVerdicts recentVerdicts, AttestationTiming timing, TimeProvider time, ILogger<VerificationWorkers> logger) : BackgroundService
 {
     /// <summary>Verdicts committed in one transaction at most.</summary>
     private const int MaxGroup = 64;
@@ -109,7 +109,7 @@ public sealed class VerificationWorkers(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-            var recorded = await recorder.RecordAsync(db, group, time.GetUtcNow().UtcDateTime, stoppingToken);
+            var recorded = await recorder.RecordStoredAsync(db, group, time.GetUtcNow().UtcDateTime, stoppingToken);
             for (var i = 0; i < group.Count; i++)
             {
                 Completed(group[i], recorded[i]);
@@ -137,7 +137,7 @@ public sealed class VerificationWorkers(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-            Completed(verdict, await recorder.RecordAsync(db, verdict.Input, verdict.Outcome, time.GetUtcNow().UtcDateTime, stoppingToken));
+            Completed(verdict, (await recorder.RecordStoredAsync(db, [verdict], time.GetUtcNow().UtcDateTime, stoppingToken))[0]);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
@@ -151,11 +151,13 @@ public sealed class VerificationWorkers(
         logger.LogError(e, "Recording the verdict of agent {AgentId} attestation {Index} crashed",
             verdict.Input.Attestation.AgentId, verdict.Input.Attestation.Index);
 
-    private void Completed(VerificationVerdict verdict, bool recorded)
+    /// <summary>A verdict is done with; <paramref name="stored"/> is the attestation as recorded, null when recorded elsewhere.</summary>
+    private void Completed(VerificationVerdict verdict, Attestation? stored)
     {
         queue.Completed();
-        if (recorded)
+        if (stored is not null)
         {
+            recentVerdicts.Remember(stored);
             LogVerdict(verdict);
         }
     }

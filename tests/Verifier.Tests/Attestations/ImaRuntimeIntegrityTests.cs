@@ -61,7 +61,7 @@ public sealed class ImaRuntimeIntegrityTests(SqliteProtocolFixture fixture) : IC
     }
 
     /// <summary>Appends an ima-ng line for a file and extends PCR 10 (SHA-256 bank) with H(template data).</summary>
-    private static void Measure(PushAgentSim agent, string path, string content)
+    internal static void Measure(PushAgentSim agent, string path, string content)
     {
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(content));
         var template = TemplateData("sha256", digest, path);

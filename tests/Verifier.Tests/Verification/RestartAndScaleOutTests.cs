@@ -33,7 +33,7 @@ public sealed class RestartAndScaleOutTests
                          services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
                          services.Replace(ServiceDescriptor.Singleton(sp => new VerificationWorkers(new VerificationQueue(sp.GetRequiredService<VerifierOptions>()),
                              sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<EvidenceVerifier>(), sp.GetRequiredService<VerificationRecorder>(),
-                             sp.GetRequiredService<AttestationTiming>(), time, sp.GetRequiredService<ILogger<VerificationWorkers>>())));
+                             sp.GetRequiredService<RecentVerdicts>(), sp.GetRequiredService<AttestationTiming>(), time, sp.GetRequiredService<ILogger<VerificationWorkers>>())));
                      }))
         {
             agent = PushAgentSim.Software(first);
