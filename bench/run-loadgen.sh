@@ -4,7 +4,7 @@
 # prints its figures, then stops everything it started, by PID.
 #
 # Usage: bench/run-loadgen.sh [--postgres] [--pg-params QUERY] [--pg-stats FILE] [--quote-interval S] [--verifier-dll PATH]
-#                             [--verifier-log FILE] [--verifier-env NAME=VALUE]... [loadgen options...]
+#                             [--verifier-log FILE] [--verifier-env NAME=VALUE]... [--no-build] [loadgen options...]
 #   e.g. bench/run-loadgen.sh --postgres --agents 100 --duration 30 --ak ecc
 # Load generator options (--agents, --duration, --warmup, --cycles, --ak, --ima, ...) are passed on;
 # --pg-params appends libpq/Npgsql connection parameters to the database_url (e.g.
@@ -13,6 +13,8 @@
 # and planning time in µs) to FILE.
 # --verifier-env sets an environment variable for the verifier process only (e.g. a runtime knob such
 # as DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), so the client is left as it is.
+# --no-build runs the load generator (and --verifier-dll) as last built, so two runs can go side by side:
+# two builds at a time would race on the same output files.
 # --verifier, --ca, --client-cert, --client-key, --verifier-pid and --database-pid are filled in here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,7 @@ QUOTE_INTERVAL=0.5
 VERIFIER_DLL=""
 VERIFIER_LOG=""
 VERIFIER_ENV=()
+NO_BUILD=0
 LOADGEN_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
     --verifier-dll) VERIFIER_DLL="$2"; shift ;;
     --verifier-log) VERIFIER_LOG="$2"; shift ;;
     --verifier-env) VERIFIER_ENV+=("$2"); shift ;;
+    --no-build) NO_BUILD=1 ;;
     *) LOADGEN_ARGS+=("$1") ;;
   esac
   shift
@@ -68,12 +72,11 @@ start_postgres() {
   DATABASE_URL="$PG_URL${PG_PARAMS:+?$PG_PARAMS}"
 }
 
-log "building the verifier and the load generator (Release)"
 if [ -z "$VERIFIER_DLL" ]; then
-  dotnet build -c Release src/Verifier -v q -nologo >/dev/null
   VERIFIER_DLL=src/Verifier/bin/Release/net10.0/Keylime.Verifier.dll
+  [ "$NO_BUILD" = 1 ] || { log "building the verifier (Release)"; dotnet build -c Release src/Verifier -v q -nologo >/dev/null; }
 fi
-dotnet build -c Release bench/LoadGenerator -v q -nologo >/dev/null
+[ "$NO_BUILD" = 1 ] || { log "building the load generator (Release)"; dotnet build -c Release bench/LoadGenerator -v q -nologo >/dev/null; }
 
 DATABASE_URL=sqlite
 [ "$POSTGRES" = 1 ] && start_postgres
