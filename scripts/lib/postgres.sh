@@ -40,16 +40,27 @@ pg_start() {
     runas=(runuser -u postgres --)
   fi
   "${runas[@]}" "$bin/initdb" -D "$dir/data" -A trust -U keylime >/dev/null
-  PG_PORT=$(free_port)
-  "${runas[@]}" "$bin/postgres" -D "$dir/data" -h 127.0.0.1 -p "$PG_PORT" -k "$dir" \
-    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
-    ${PG_EXTRA_OPTS[@]+"${PG_EXTRA_OPTS[@]}"} \
-    >"$dir/postgres.log" 2>&1 &
-  PG_PID=$!
-  for _ in $(seq 1 100); do
-    "$bin/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q && break
-    kill -0 "$PG_PID" 2>/dev/null || { cat "$dir/postgres.log" >&2; pg_log "PostgreSQL did not start"; return 1; }
-    sleep 0.2
+  local attempt started
+  # A port free when chosen can be taken before the postmaster binds it (another run starting alongside):
+  # then it exits at once, and another port is tried.
+  for attempt in 1 2 3; do
+    PG_PORT=$(free_port)
+    "${runas[@]}" "$bin/postgres" -D "$dir/data" -h 127.0.0.1 -p "$PG_PORT" -k "$dir" \
+      -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+      ${PG_EXTRA_OPTS[@]+"${PG_EXTRA_OPTS[@]}"} \
+      >"$dir/postgres.log" 2>&1 &
+    PG_PID=$!
+    started=1
+    for _ in $(seq 1 100); do
+      "$bin/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q && break
+      kill -0 "$PG_PID" 2>/dev/null || { started=0; break; }
+      sleep 0.2
+    done
+    [ "$started" = 1 ] && break
+    if [ "$attempt" = 3 ] || ! grep -q "could not create any TCP/IP sockets" "$dir/postgres.log"; then
+      cat "$dir/postgres.log" >&2; pg_log "PostgreSQL did not start"; return 1
+    fi
+    pg_log "port $PG_PORT was taken meanwhile; trying another"
   done
   "$bin/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q || { pg_log "PostgreSQL did not accept connections in 20 s"; return 1; }
   PG_URL="postgresql://keylime:keylime@127.0.0.1:$PG_PORT/postgres"
