@@ -14,7 +14,7 @@ public static class RequestBodies
     {
         try
         {
-            using var buffer = new MemoryStream();
+            using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 and <= 1 << 20 ? (int)length : 0);
             await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
             if (buffer.Length == 0)
             {
@@ -27,8 +27,10 @@ public static class RequestBodies
                 return ApiFailure.BadRequest("Exception error: NUL characters are not accepted");
             }
 
-            buffer.Position = 0;
-            var value = await JsonSerializer.DeserializeAsync(buffer, typeInfo, request.HttpContext.RequestAborted);
+            // The whole body is in memory: one synchronous pass, without the resumable (async) converters'
+            // bookkeeping; a UTF-8 byte order mark is skipped as the stream reader did.
+            var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+            var value = JsonSerializer.Deserialize(json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? json[3..] : json, typeInfo);
             return value is null ? ApiFailure.BadRequest("Exception error: the body must be a JSON object") : value;
         }
         catch (JsonException e)

@@ -82,6 +82,24 @@ public sealed class MalformedInputTests(SmallUploadServer fixture) : IClassFixtu
         Assert.Equal(0, await fixture.Server.WithDbAsync(db => db.MeasuredBootPolicies.CountAsync(p => p.Name == "m1")));
     }
 
+    [Fact]
+    public async Task A_body_starting_with_a_utf8_byte_order_mark_is_read_and_a_bare_mark_is_400()
+    {
+        async Task<int> PostAsync(string path, byte[] bytes)
+        {
+            using var content = new ByteArrayContent(bytes);
+            using var response = await fixture.Server.Admin().PostAsync(new Uri(path, UriKind.Relative), content);
+            return (int)response.StatusCode;
+        }
+
+        byte[] bom = [0xEF, 0xBB, 0xBF];
+        Assert.Equal(200, await PostAsync("/v2.6/agents/bom1", [.. bom, .. System.Text.Encoding.UTF8.GetBytes(TenantBodies.Enroll().ToJsonString())]));
+        Assert.Equal(400, await PostAsync("/v2.6/agents/bom2", bom));
+
+        Assert.Equal(1, await fixture.Server.WithDbAsync(db => db.Agents.CountAsync(a => a.AgentId == "bom1")));
+        Assert.Equal(0, await fixture.Server.WithDbAsync(db => db.Agents.CountAsync(a => a.AgentId == "bom2")));
+    }
+
     [Theory]
     [InlineData("/v2.6/agents/big")]
     [InlineData("/v2.6/allowlists/big")]
