@@ -94,8 +94,43 @@ public sealed class PostgresRecentVerdictsTests(PostgresProtocolFixture fixture)
 /// <summary>The memory itself: the latest recorded verdict per agent, by exact index, never an older one over a newer one.</summary>
 public sealed class RecentVerdictsMemoryTests
 {
-    private static Attestation Completed(string agentId, int index) =>
-        new() { AgentId = agentId, Index = index, Stage = AttestationStates.VerificationComplete, Evaluation = AttestationStates.Pass };
+    private static Attestation Completed(string agentId, int index, int evidenceChars = 2) =>
+        new()
+        {
+            AgentId = agentId, Index = index, Stage = AttestationStates.VerificationComplete, Evaluation = AttestationStates.Pass,
+            EvidenceJson = evidenceChars <= 2 ? "[]" : $"[{{\"data\":\"{new string('x', evidenceChars - 13)}\"}}]",
+        };
+
+    [Fact]
+    public void An_attestation_with_large_evidence_is_not_kept_and_forgets_the_agents_older_one()
+    {
+        var recent = new RecentVerdicts(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        recent.Remember(Completed("a", 1, RecentVerdicts.MaxEvidenceChars));
+        Assert.NotNull(recent.Find("a", 1));
+
+        recent.Remember(Completed("a", 2, RecentVerdicts.MaxEvidenceChars + 1)); // e.g. a first IMA log
+
+        Assert.Null(recent.Find("a", 2));
+        Assert.Null(recent.Find("a", 1));
+    }
+
+    [Fact]
+    public void Expired_entries_are_swept_out_so_a_large_quiet_fleet_holds_no_memory()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var recent = new RecentVerdicts(time);
+        for (var i = 0; i < 1000; i++)
+        {
+            recent.Remember(Completed($"agent-{i}", 0));
+        }
+
+        Assert.Equal(1000, recent.Count);
+        time.Advance(RecentVerdicts.Lifetime);
+        recent.Remember(Completed("active", 7)); // any later verdict sweeps
+
+        Assert.Equal(1, recent.Count);
+        Assert.NotNull(recent.Find("active", 7));
+    }
 
     [Fact]
     public async Task Only_the_latest_index_of_each_agent_is_found_until_it_expires_or_the_agent_changes()
