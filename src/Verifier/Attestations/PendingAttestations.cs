@@ -36,18 +36,8 @@ public sealed class PendingAttestations : IAgentRemovalListener
             return null;
         }
 
-        var a = pending.Attestation;
-        var copy = new Attestation
-        {
-            AgentId = a.AgentId,
-            Index = a.Index,
-            Stage = a.Stage,
-            Evaluation = a.Evaluation,
-            BootTime = a.BootTime,
-            CapabilitiesReceivedAt = a.CapabilitiesReceivedAt,
-            ChallengesExpireAt = a.ChallengesExpireAt,
-            EvidenceItems = [.. a.EvidenceItems.Select(e => e with { })],
-        };
+        var copy = pending.Attestation.Copy();
+        copy.EvidenceItems = [.. pending.Attestation.EvidenceItems.Select(e => e with { })];
         return pending with { Attestation = copy };
     }
 

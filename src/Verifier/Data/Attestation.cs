@@ -67,6 +67,13 @@ public sealed class Attestation
     }
 
     /// <summary>
+    /// A copy of the row's values, for a change that must not touch what another request may read. The
+    /// evidence items are shared until one side sets new ones (assign <see cref="EvidenceItems"/> or
+    /// <see cref="EvidenceJson"/>), so a copy whose items will be changed must be given its own.
+    /// </summary>
+    public Attestation Copy() => (Attestation)MemberwiseClone();
+
+    /// <summary>
     /// Declares the items final (phase 2, once the evidence is validated): their column text is written
     /// once and serves both the statement that stores it and the response that echoes it.
     /// </summary>

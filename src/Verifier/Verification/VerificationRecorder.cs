@@ -77,21 +77,13 @@ public sealed class VerificationRecorder(VerifierOptions options)
             evidence = EvidenceColumn.Write([.. input.Items.Select(i => i.EvidenceType == EvidenceKinds.ImaLog ? i with { Results = results } : i)]);
         }
 
-        var stored = new Attestation
-        {
-            AgentId = attestation.AgentId,
-            Index = attestation.Index,
-            Stage = AttestationStates.VerificationComplete,
-            Evaluation = outcome.Evaluation,
-            FailureReason = outcome.FailureReason,
-            FailureDetail = outcome.Detail,
-            BootTime = attestation.BootTime,
-            CapabilitiesReceivedAt = attestation.CapabilitiesReceivedAt,
-            ChallengesExpireAt = attestation.ChallengesExpireAt,
-            EvidenceReceivedAt = attestation.EvidenceReceivedAt,
-            VerificationCompletedAt = now,
-            EvidenceJson = evidence ?? attestation.EvidenceJson,
-        };
+        var stored = attestation.Copy();
+        stored.Stage = AttestationStates.VerificationComplete;
+        stored.Evaluation = outcome.Evaluation;
+        stored.FailureReason = outcome.FailureReason;
+        stored.FailureDetail = outcome.Detail;
+        stored.VerificationCompletedAt = now;
+        stored.EvidenceJson = evidence ?? attestation.EvidenceJson;
         return (VerdictStatements.Complete(attestation, outcome, now, evidence), stored);
     }
 
