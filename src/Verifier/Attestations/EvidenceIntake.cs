@@ -20,7 +20,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
         var now = time.GetUtcNow().UtcDateTime;
         if (pending.Find(agentId, index) is { } known && now < known.Attestation.ChallengesExpireAt
             && data?.Type == AttestationResources.ResourceType && data.Attributes is not null
-            && EvidenceValidation.Apply(known.Attestation.EvidenceItems, data.Attributes.EvidenceCollected) is null)
+            && EvidenceValidation.Apply(known.Attestation.EvidenceItems, data.Attributes.EvidenceCollected, out var parsed) is null)
         {
             known.Attestation.SealEvidence();
             if (!queue.TryReserve())
@@ -32,7 +32,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
             pending.Forget(agentId, known.Attestation.Index);
             if (stored[0] == 1)
             {
-                return (Accept(known.Attestation, known.Agent, now), null);
+                return (Accept(known.Attestation, known.Agent, now, parsed), null);
             }
 
             queue.Cancel(); // no longer the latest, already submitted or deleted: the full path says which
@@ -72,7 +72,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
         }
 
         var items = latest.EvidenceItems;
-        if (EvidenceValidation.Apply(items, data.Attributes.EvidenceCollected) is { } invalid)
+        if (EvidenceValidation.Apply(items, data.Attributes.EvidenceCollected, out var parsed) is { } invalid)
         {
             return (null, invalid);
         }
@@ -97,10 +97,10 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
             return (null, Immutable(agentId, latest.Index));
         }
 
-        return (Accept(latest, agent, now), null);
+        return (Accept(latest, agent, now, parsed), null);
     }
 
-    private Attestation Accept(Attestation latest, AgentSnapshot agent, DateTime now)
+    private Attestation Accept(Attestation latest, AgentSnapshot agent, DateTime now, List<ParsedEvidence> parsed)
     {
         latest.Stage = AttestationStates.EvaluatingEvidence;
         latest.EvidenceReceivedAt = now;
@@ -108,7 +108,7 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
         logger.LogInformation("Evidence received for agent {AgentId} attestation {Index}: {Evidence}", latest.AgentId, latest.Index,
             string.Join(", ", items.Select(i => i.EvidenceType)));
         queue.Enqueue(new VerificationJob(latest.AgentId, latest.Index,
-            new VerificationInput(agent.Agent, latest, items) { EarliestTokenExpiry = agent.EarliestTokenExpiry }));
+            new VerificationInput(agent.Agent, latest, items) { EarliestTokenExpiry = agent.EarliestTokenExpiry, Parsed = parsed }));
         return latest;
     }
 
@@ -125,14 +125,16 @@ public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue
 
 /// <summary>
 /// Evidence shape rules of spec §7.3 (→ 422 with pointers). On success each item's <c>Data</c> holds
-/// the evidence as JSON text, ready to be saved.
+/// the evidence as JSON text, ready to be saved, and <c>parsed</c> the items as read here, so the
+/// verification does not parse them again.
 /// </summary>
 public static class EvidenceValidation
 {
     private const string Pointer = "/data/attributes/evidence_collected";
 
-    public static ApiFailure? Apply(List<EvidenceItem> requested, List<EvidenceCollected?>? collected)
+    public static ApiFailure? Apply(List<EvidenceItem> requested, List<EvidenceCollected?>? collected, out List<ParsedEvidence> parsed)
     {
+        parsed = new List<ParsedEvidence>(requested.Count);
         if (collected is null || collected.Count != requested.Count)
         {
             return Invalid($"evidence_collected must have exactly {requested.Count} items, in the order requested", Pointer);
@@ -166,6 +168,7 @@ public static class EvidenceValidation
             }
 
             requested[i].Data = AttestationResources.Write(item.Data, ProtocolJson.Default.EvidenceData);
+            parsed.Add(new ParsedEvidence(chosen, item.Data));
         }
 
         return null;

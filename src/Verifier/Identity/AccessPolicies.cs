@@ -39,18 +39,19 @@ public sealed class KeylimeAccessHandler : AuthorizationHandler<KeylimeAccessReq
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, KeylimeAccessRequirement requirement)
     {
         var http = context.Resource as HttpContext;
-        var action = http is null ? "this action" : $"{http.Request.Method} {http.Request.Path}";
         var resource = http?.GetRouteValue("agent_id") as string
                        ?? http?.GetRouteValue("name") as string
                        ?? http?.GetRouteValue("session_id") as string;
         var agent = context.User.AgentId();
         var admin = context.User.IsAdmin();
 
+        // Written only for a refusal: an authorized request (every push-cycle request) formats nothing.
+        string Action() => http is null ? "this action" : $"{http.Request.Method} {http.Request.Path}";
         string? refusal = requirement.Class switch
         {
-            AccessClass.Admin when !admin => $"Action {action} requires admin authentication (mTLS certificate)",
-            AccessClass.AgentOnly when agent is null => $"Action {action} requires agent authentication (PoP token)",
-            AccessClass.AgentOrAdmin when !admin && agent is null => $"Action {action} requires admin authentication (mTLS certificate)",
+            AccessClass.Admin when !admin => $"Action {Action()} requires admin authentication (mTLS certificate)",
+            AccessClass.AgentOnly when agent is null => $"Action {Action()} requires agent authentication (PoP token)",
+            AccessClass.AgentOrAdmin when !admin && agent is null => $"Action {Action()} requires admin authentication (mTLS certificate)",
             AccessClass.AgentOnly or AccessClass.AgentOrAdmin when !admin && agent != resource =>
                 $"Agent {agent} cannot access resource {resource} (ownership required)",
             _ => null,

@@ -17,7 +17,35 @@ namespace Keylime.Verifier.Verification;
 public sealed record VerificationInput(Agent Agent, Attestation Attestation, IReadOnlyList<EvidenceItem> Items)
 {
     public DateTime? EarliestTokenExpiry { get; init; }
+
+    /// <summary>
+    /// The items' chosen parameters and evidence as the PATCH that accepted them parsed them, in
+    /// <see cref="Items"/> order; null when the input was read back from the database (re-queue).
+    /// </summary>
+    public IReadOnlyList<ParsedEvidence>? Parsed { get; init; }
+
+    public ChosenParameters? ChosenOf(EvidenceItem? item) =>
+        item is null ? null : ParsedOf(item)?.Chosen ?? AttestationResources.Read(item.ChosenParameters, ProtocolJson.Default.ChosenParameters);
+
+    public EvidenceData? DataOf(EvidenceItem? item) =>
+        item is null ? null : ParsedOf(item)?.Data ?? AttestationResources.Read(item.Data, ProtocolJson.Default.EvidenceData);
+
+    private ParsedEvidence? ParsedOf(EvidenceItem item)
+    {
+        for (var i = 0; Parsed is not null && i < Items.Count && i < Parsed.Count; i++)
+        {
+            if (ReferenceEquals(Items[i], item))
+            {
+                return Parsed[i];
+            }
+        }
+
+        return null;
+    }
 }
+
+/// <summary>One evidence item's chosen parameters and collected evidence, parsed once by the PATCH that validated them.</summary>
+public sealed record ParsedEvidence(ChosenParameters Chosen, EvidenceData Data);
 
 /// <summary>
 /// The checks of spec/verifier.md §8.2, in order: the quote (signature, nonce, pcrDigest, clock against
@@ -34,8 +62,8 @@ public class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache polici
     public virtual VerificationOutcome Verify(VerificationInput input)
     {
         var quoteItem = input.Items.FirstOrDefault(i => i.EvidenceType == EvidenceKinds.TpmQuote);
-        var chosen = AttestationResources.Read(quoteItem?.ChosenParameters, ProtocolJson.Default.ChosenParameters);
-        var data = AttestationResources.Read(quoteItem?.Data, ProtocolJson.Default.EvidenceData);
+        var chosen = input.ChosenOf(quoteItem);
+        var data = input.DataOf(quoteItem);
         if (chosen is null || data is null)
         {
             return VerificationOutcome.Broken("quote_validation.missing", "no tpm_quote evidence");
@@ -95,8 +123,8 @@ public class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache polici
             return null;
         }
 
-        var chosen = AttestationResources.Read(item.ChosenParameters, ProtocolJson.Default.ChosenParameters)!;
-        var entries = AttestationResources.Read(item.Data, ProtocolJson.Default.EvidenceData)?.Entries ?? "";
+        var chosen = input.ChosenOf(item)!;
+        var entries = input.DataOf(item)?.Entries ?? "";
         var offset = chosen.StartingOffset ?? 0;
         var policy = policies.Get(stored);
         if (policy.Policy is null)

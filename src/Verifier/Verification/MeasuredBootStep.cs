@@ -26,7 +26,7 @@ public static class MeasuredBootStep
             return null;
         }
 
-        var entries = AttestationResources.Read(item.Data, ProtocolJson.Default.EvidenceData)?.Entries;
+        var entries = input.DataOf(item)?.Entries;
         ReadOnlyMemory<byte>? log = BinaryText.TryDecode(entries, out var bytes) ? bytes : null;
         var result = MeasuredBootVerifier.Verify(new MeasuredBootRequest
         {
