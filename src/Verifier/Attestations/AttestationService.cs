@@ -18,7 +18,7 @@ public sealed record Refusal(ApiFailure Failure, int? RetryAfter = null)
 /// 403 until an admin reactivates it (issue 6), and an agent with no policy still gets a quote request.
 /// </summary>
 public sealed class AttestationService(
-    VerifierDbContext db, AttestationQueries queries, AttestationTiming timing, PendingAttestations pending, RecentVerdicts recentVerdicts,
+    VerifierSql db, AttestationQueries queries, AttestationTiming timing, PendingAttestations pending, RecentVerdicts recentVerdicts,
     TimeProvider time, ILogger<AttestationService> logger)
 {
     public const string AgentNotFound = "agent not found";
@@ -129,7 +129,7 @@ public sealed class AttestationService(
             attestations = [];
         }
 
-        if (attestations.Count == 0 && !await queries.AgentExists(db, agentId, cancellationToken))
+        if (attestations.Count == 0 && !await queries.AgentExists(db.Context, agentId, cancellationToken))
         {
             return null;
         }

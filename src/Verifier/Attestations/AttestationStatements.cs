@@ -51,18 +51,18 @@ public static class AttestationReads
         WHERE a.agent_id = $1
         """;
 
-    public static Task<List<Attestation>> LatestAsync(VerifierDbContext db, string agentId, CancellationToken cancellationToken) =>
+    public static Task<List<Attestation>> LatestAsync(ISqlTarget db, string agentId, CancellationToken cancellationToken) =>
         ReadAsync(db, new SqlStatement(Select + """
              AND a."index" = (SELECT MAX(x."index") FROM attestations x WHERE x.agent_id = $1)
             """, agentId), agentId, cancellationToken);
 
-    public static Task<List<Attestation>> OneAsync(VerifierDbContext db, string agentId, int index, CancellationToken cancellationToken) =>
+    public static Task<List<Attestation>> OneAsync(ISqlTarget db, string agentId, int index, CancellationToken cancellationToken) =>
         ReadAsync(db, new SqlStatement(Select + """ AND a."index" = $2""", agentId, index), agentId, cancellationToken);
 
-    public static Task<List<Attestation>> AllAsync(VerifierDbContext db, string agentId, CancellationToken cancellationToken) =>
+    public static Task<List<Attestation>> AllAsync(ISqlTarget db, string agentId, CancellationToken cancellationToken) =>
         ReadAsync(db, new SqlStatement(Select + " ORDER BY a.\"index\"", agentId), agentId, cancellationToken);
 
-    private static Task<List<Attestation>> ReadAsync(VerifierDbContext db, SqlStatement query, string agentId, CancellationToken cancellationToken) =>
+    private static Task<List<Attestation>> ReadAsync(ISqlTarget db, SqlStatement query, string agentId, CancellationToken cancellationToken) =>
         SqlBatch.QueryAsync(db, query, async (reader, ct) =>
         {
             var attestations = new List<Attestation>();

@@ -11,7 +11,7 @@ namespace Keylime.Verifier.Attestations;
 /// order, shape validation, then the evidence is stored (stage → evaluating_evidence, a conditional
 /// update so only one PATCH can win) <em>before</em> the job is queued and the 202 is sent.
 /// </summary>
-public sealed class EvidenceIntake(VerifierDbContext db, VerificationQueue queue, AttestationTiming timing, PendingAttestations pending,
+public sealed class EvidenceIntake(VerifierSql db, VerificationQueue queue, AttestationTiming timing, PendingAttestations pending,
     TimeProvider time, ILogger<EvidenceIntake> logger)
 {
     public async Task<(Attestation? Accepted, Refusal? Refusal)> SubmitAsync(string agentId, string index,

@@ -27,13 +27,13 @@ public static class SqlBatch
     /// Runs the statements atomically and returns the rows each one affected — on PostgreSQL through the
     /// application's <see cref="SqlPipeline"/>, grouped with other requests' statements.
     /// </summary>
-    public static Task<int[]> ExecuteAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken) =>
+    public static Task<int[]> ExecuteAsync(ISqlTarget db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken) =>
         ExecuteAsync(db, statements, SqlWork.Shared, cancellationToken);
 
-    /// <inheritdoc cref="ExecuteAsync(VerifierDbContext, IReadOnlyList{SqlStatement}, CancellationToken)"/>
-    public static Task<int[]> ExecuteAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, SqlWork kind,
+    /// <inheritdoc cref="ExecuteAsync(ISqlTarget, IReadOnlyList{SqlStatement}, CancellationToken)"/>
+    public static Task<int[]> ExecuteAsync(ISqlTarget db, IReadOnlyList<SqlStatement> statements, SqlWork kind,
         CancellationToken cancellationToken) =>
-        db.Pipeline is { } pipeline ? pipeline.ExecuteAsync(statements, kind, cancellationToken) : ExecuteHereAsync(db, statements, cancellationToken);
+        db.Pipeline is { } pipeline ? pipeline.ExecuteAsync(statements, kind, cancellationToken) : ExecuteHereAsync(db.Context, statements, cancellationToken);
 
     private static async Task<int[]> ExecuteHereAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
     {
@@ -118,9 +118,9 @@ public static class SqlBatch
     /// Runs one query and hands its reader to <paramref name="read"/> (which only reads rows, and may run
     /// again if a group it was part of failed) — on PostgreSQL through the <see cref="SqlPipeline"/>.
     /// </summary>
-    public static Task<T> QueryAsync<T>(VerifierDbContext db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
+    public static Task<T> QueryAsync<T>(ISqlTarget db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
         CancellationToken cancellationToken) =>
-        db.Pipeline is { } pipeline ? pipeline.QueryAsync(statement, read, cancellationToken) : QueryHereAsync(db, statement, read, cancellationToken);
+        db.Pipeline is { } pipeline ? pipeline.QueryAsync(statement, read, cancellationToken) : QueryHereAsync(db.Context, statement, read, cancellationToken);
 
     private static async Task<T> QueryHereAsync<T>(VerifierDbContext db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
         CancellationToken cancellationToken)

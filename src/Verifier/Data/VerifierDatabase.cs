@@ -8,7 +8,8 @@ public static class VerifierDatabase
 {
     public static IServiceCollection AddVerifierDatabase(this IServiceCollection services, VerifierOptions options) =>
         services.AddKeylimeDbContext<VerifierDbContext, SqliteVerifierDbContext, PostgresVerifierDbContext>(DatabaseUrl.ForVerifier(options))
-            .AddSingleton(sp => new SqlPipeline(sp.GetRequiredService<DatabaseTarget>(), sp.GetRequiredService<ILogger<SqlPipeline>>()));
+            .AddSingleton(sp => new SqlPipeline(sp.GetRequiredService<DatabaseTarget>(), sp.GetRequiredService<ILogger<SqlPipeline>>()))
+            .AddScoped<VerifierSql>();
 
     /// <summary>Applies pending migrations when <c>auto_migrate_db</c> is on (Keylime's default).</summary>
     public static Task<IReadOnlyList<string>> MigrateVerifierDatabaseAsync(

@@ -11,7 +11,7 @@ namespace Keylime.Verifier.Data;
 /// attestations with their evidence, and PoP sessions. Tables and columns are snake_case; all
 /// timestamps are UTC <see cref="DateTime"/> (comparable in SQL on SQLite and PostgreSQL alike).
 /// </summary>
-public abstract class VerifierDbContext(DbContextOptions options) : DbContext(options)
+public abstract class VerifierDbContext(DbContextOptions options) : DbContext(options), ISqlTarget
 {
     public DbSet<Agent> Agents => Set<Agent>();
 
@@ -28,6 +28,10 @@ public abstract class VerifierDbContext(DbContextOptions options) : DbContext(op
     /// application's services; null otherwise (SQLite, contexts made by hand in tools and tests).
     /// Resolved once per (pooled) instance.
     /// </summary>
+    SqlPipeline? ISqlTarget.Pipeline => Pipeline;
+
+    VerifierDbContext ISqlTarget.Context => this;
+
     internal SqlPipeline? Pipeline
     {
         get

@@ -40,7 +40,7 @@ public static class VerificationSnapshots
         WHERE a.agent_id = $1
         """;
 
-    public static Task<AgentSnapshot?> AgentAsync(VerifierDbContext db, string agentId, DateTime now, CancellationToken cancellationToken) =>
+    public static Task<AgentSnapshot?> AgentAsync(ISqlTarget db, string agentId, DateTime now, CancellationToken cancellationToken) =>
         SqlBatch.QueryAsync(db, new SqlStatement(AgentQuery, agentId, now, true), async (reader, ct) =>
             await reader.ReadAsync(ct) ? Snapshot(reader) : null, cancellationToken);
 

@@ -220,4 +220,26 @@ public sealed class SqlPipelineTests : IAsyncLifetime
 
     private Task<T> ScalarAsync<T>(string sql) =>
         _pipeline.QueryAsync(new SqlStatement(sql), async (r, ct) => await r.ReadAsync(ct) ? r.GetFieldValue<T>(0) : default!, default);
+
+    [Fact]
+    public async Task A_request_on_the_pipeline_leases_no_EF_context()
+    {
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'x')")], SqlWork.Shared, default);
+        var sql = new VerifierSql(new NoContexts(), _pipeline);
+
+        var note = await SqlBatch.QueryAsync(sql, new SqlStatement("SELECT note FROM probe WHERE id = $1", 1),
+            async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetString(0) : null, default);
+        var updated = await SqlBatch.ExecuteAsync(sql, [new("UPDATE probe SET note = $1 WHERE id = $2", "y", 1)], default);
+
+        Assert.Equal("x", note);
+        Assert.Equal(new[] { 1 }, updated);
+        Assert.Throws<InvalidOperationException>(() => sql.Context); // what a lease would have hit
+    }
+
+    /// <summary>A request scope in which resolving the EF context fails the test.</summary>
+    private sealed class NoContexts : IServiceProvider
+    {
+        public object? GetService(Type serviceType) =>
+            throw new InvalidOperationException($"{serviceType.Name} was resolved");
+    }
 }
