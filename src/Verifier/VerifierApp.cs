@@ -55,8 +55,7 @@ public static class VerifierApp
         var app = builder.Build();
         app.Use(EchoRequestId);
         app.UseMiddleware<Data.DatabaseUnavailable>();
-        app.UseSwagger();
-        app.UseSwaggerUI();
+        app.UseOpenApiDocuments();
         app.UseVerifierIdentity();
         app.MapVersions();
         app.MapAgentsV2();
