@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -66,6 +68,27 @@ public static class KeylimeDatabase
 
     /// <summary>As above, on a context instance (tests, tools).</summary>
     public static async Task<IReadOnlyList<string>> MigrateAsync(DbContext db, bool autoMigrate, ILogger? logger = null, CancellationToken ct = default)
+    {
+        await using var quiet = WithFailedCommandsAtDebug(db);
+        return await MigrateQuietlyAsync(quiet, autoMigrate, logger, ct);
+    }
+
+    /// <summary>
+    /// A context like <paramref name="db"/> whose failed commands are logged at Debug instead of Error. On a
+    /// PostgreSQL database that exists but is still empty (the usual first start), EF reads
+    /// <c>__EFMigrationsHistory</c> before creating it and logs that failed SELECT as an error although
+    /// nothing is wrong (npgsql/efcore.pg #3407, dotnet/efcore #37328). A migration that really fails still
+    /// throws, and the service reports it and stops.
+    /// </summary>
+    private static DbContext WithFailedCommandsAtDebug(DbContext db)
+    {
+        var options = new DbContextOptionsBuilder((DbContextOptions)db.GetService<IDbContextOptions>())
+            .ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug)))
+            .Options;
+        return (DbContext)Activator.CreateInstance(db.GetType(), options)!;
+    }
+
+    private static async Task<IReadOnlyList<string>> MigrateQuietlyAsync(DbContext db, bool autoMigrate, ILogger? logger, CancellationToken ct)
     {
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
         if (pending.Count == 0)
