@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Keylime.Verifier.Data;
 using Keylime.Verifier.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,38 +12,11 @@ namespace Keylime.Verifier.Tests.Data;
 /// </summary>
 public sealed class FirstStartTests
 {
-    private sealed class ErrorLog : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Errors { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ErrorLog owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (logLevel >= LogLevel.Error)
-                {
-                    owner.Errors.Enqueue($"{category}: {formatter(state, exception)}");
-                }
-            }
-        }
-    }
-
     [Fact]
     public async Task An_empty_PostgreSQL_database_is_migrated_without_an_error_line()
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
-        var log = new ErrorLog();
+        var log = new LogCapture();
         var services = new ServiceCollection().AddLogging(b => b.AddProvider(log)).AddVerifierDatabase(database.Options());
         await using var provider = services.BuildServiceProvider();
 
