@@ -28,12 +28,7 @@ public static class SqlBatch
     /// application's <see cref="SqlPipeline"/>, grouped with other requests' statements.
     /// </summary>
     public static Task<int[]> ExecuteAsync(ISqlTarget db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken) =>
-        ExecuteAsync(db, statements, SqlWork.Shared, cancellationToken);
-
-    /// <inheritdoc cref="ExecuteAsync(ISqlTarget, IReadOnlyList{SqlStatement}, CancellationToken)"/>
-    public static Task<int[]> ExecuteAsync(ISqlTarget db, IReadOnlyList<SqlStatement> statements, SqlWork kind,
-        CancellationToken cancellationToken) =>
-        db.Pipeline is { } pipeline ? pipeline.ExecuteAsync(statements, kind, cancellationToken) : ExecuteHereAsync(db.Context, statements, cancellationToken);
+        db.Pipeline is { } pipeline ? pipeline.ExecuteAsync(statements, cancellationToken) : ExecuteHereAsync(db.Context, statements, cancellationToken);
 
     private static async Task<int[]> ExecuteHereAsync(VerifierDbContext db, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
     {

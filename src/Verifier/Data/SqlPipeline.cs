@@ -16,8 +16,8 @@ namespace Keylime.Verifier.Data;
 /// Each request's statements keep their meaning: they run in order and atomically, and a larger
 /// transaction around them changes nothing a statement can see of another agent. When a grouped batch
 /// fails (one request's constraint violation rolls back all of them), every request of the group is run
-/// again alone, so each gets exactly its own outcome. Batches guarded by the transaction itself
-/// (<see cref="SqlWork.Own"/>: the verdict's <c>xmin</c> guard) never share a group with another such batch.
+/// again alone, so each gets exactly its own outcome. No statement may depend on being alone in its
+/// transaction (a verdict's follow-ups depend on its own completion, in the same statement).
 /// </para>
 /// SQLite (in process, no round trips) does not use it: <see cref="For"/> is null there.
 /// </summary>
@@ -57,21 +57,21 @@ public sealed class SqlPipeline : IAsyncDisposable
     public SqlPipeline? For => _dataSource is null ? null : this;
 
     /// <summary>Runs the statements atomically and returns the rows each one affected.</summary>
-    public async Task<int[]> ExecuteAsync(IReadOnlyList<SqlStatement> statements, SqlWork kind, CancellationToken cancellationToken)
+    public async Task<int[]> ExecuteAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
     {
         if (statements.Count == 0)
         {
             return [];
         }
 
-        var work = new Work(statements, null, kind, cancellationToken);
+        var work = new Work(statements, null, cancellationToken);
         return (int[])(await EnqueueAsync(work, cancellationToken))!;
     }
 
     /// <summary>Runs one query and returns what <paramref name="read"/> made of its rows.</summary>
     public async Task<T> QueryAsync<T>(SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
-        var work = new Work([statement], async (reader, ct) => await read(reader, ct), SqlWork.Shared, cancellationToken);
+        var work = new Work([statement], async (reader, ct) => await read(reader, ct), cancellationToken);
         return (T)(await EnqueueAsync(work, cancellationToken))!;
     }
 
@@ -138,12 +138,11 @@ public sealed class SqlPipeline : IAsyncDisposable
     private async Task LoopAsync(CancellationToken stopping)
     {
         NpgsqlConnection? connection = null;
-        var held = new Queue<Work>(); // an Own batch that found its group already holding one
         try
         {
-            while (held.Count > 0 || await _queue.Reader.WaitToReadAsync(stopping))
+            while (await _queue.Reader.WaitToReadAsync(stopping))
             {
-                var group = Take(held);
+                var group = Take();
                 if (group.Count == 0)
                 {
                     continue;
@@ -164,11 +163,6 @@ public sealed class SqlPipeline : IAsyncDisposable
         }
         finally
         {
-            foreach (var work in held)
-            {
-                work.Done.TrySetException(new ObjectDisposedException(nameof(SqlPipeline)));
-            }
-
             if (connection is not null)
             {
                 await connection.DisposeAsync();
@@ -176,18 +170,10 @@ public sealed class SqlPipeline : IAsyncDisposable
         }
     }
 
-    private List<Work> Take(Queue<Work> held)
+    private List<Work> Take()
     {
         var group = new List<Work>();
         var statements = 0;
-        var own = false;
-        if (held.TryDequeue(out var first))
-        {
-            group.Add(first);
-            statements = first.Statements.Count;
-            own = first.Kind == SqlWork.Own;
-        }
-
         while (statements < MaxStatements && _queue.Reader.TryRead(out var work))
         {
             if (work.Cancelled)
@@ -196,13 +182,6 @@ public sealed class SqlPipeline : IAsyncDisposable
                 continue;
             }
 
-            if (work.Kind == SqlWork.Own && own)
-            {
-                held.Enqueue(work);
-                continue;
-            }
-
-            own |= work.Kind == SqlWork.Own;
             statements += work.Statements.Count;
             group.Add(work);
         }
@@ -317,7 +296,7 @@ public sealed class SqlPipeline : IAsyncDisposable
         }
     }
 
-    private sealed class Work(IReadOnlyList<SqlStatement> statements, Func<DbDataReader, CancellationToken, Task<object?>>? read, SqlWork kind,
+    private sealed class Work(IReadOnlyList<SqlStatement> statements, Func<DbDataReader, CancellationToken, Task<object?>>? read,
         CancellationToken cancellationToken)
     {
         public CancellationToken CancellationToken { get; } = cancellationToken;
@@ -328,23 +307,8 @@ public sealed class SqlPipeline : IAsyncDisposable
 
         public Func<DbDataReader, CancellationToken, Task<object?>>? Read { get; } = read;
 
-        public SqlWork Kind { get; } = kind;
-
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public object? Result { get; set; }
     }
-}
-
-/// <summary>How a request's statements may share a <see cref="SqlPipeline"/> group.</summary>
-public enum SqlWork
-{
-    /// <summary>With anything else: the statements' guards refer only to rows.</summary>
-    Shared,
-
-    /// <summary>
-    /// Not with another <c>Own</c> batch: a guard refers to the transaction itself (the verdict's
-    /// "this transaction completed the attestation"), which two such batches in one transaction would both pass.
-    /// </summary>
-    Own,
 }

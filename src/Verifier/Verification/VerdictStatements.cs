@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Keylime.Verifier.Attestations;
 using Keylime.Verifier.Data;
 
@@ -11,7 +13,7 @@ namespace Keylime.Verifier.Verification;
 /// <c>evaluating_evidence</c>; the others apply only for the verdicts whose completion took effect, in the
 /// same transaction (<see cref="VerificationRecorder"/>).
 /// </summary>
-public static class VerdictStatements
+public static partial class VerdictStatements
 {
     /// <summary>
     /// evaluating_evidence → verification_complete with the verdict and, when the checks produced item
@@ -94,20 +96,64 @@ public static class VerdictStatements
             latest.AgentId, previous, AttestationStates.VerificationComplete, AttestationStates.Pass, AttestationStates.BrokenEvidenceChain);
 
     /// <summary>
-    /// <paramref name="statement"/> (an UPDATE or DELETE ending in its WHERE clause) restricted to the case
-    /// where the current transaction itself completed the attestation — its row version (<c>xmin</c>) is
-    /// this transaction's id. PostgreSQL only: it lets a verdict's follow-ups travel in the same batch as
-    /// its completion and still do nothing when another worker or instance recorded the verdict first.
+    /// PostgreSQL: a verdict as <b>one</b> statement. The completion runs as a data-modifying CTE, and the
+    /// other steps (each an UPDATE or DELETE ending in its WHERE clause) apply only if that completion took
+    /// effect, so a verdict another worker or instance recorded first changes nothing — also when several
+    /// verdicts share a transaction. The agent's UPDATE is the main statement: its rows affected (1 or 0) say
+    /// whether the completion took effect (the agent row exists while its attestation does), and the statement
+    /// returns no rows, which would otherwise mix with the result sets of a grouped batch. One statement
+    /// instead of one per step: each costs the server its own executor start, and each follow-up a look-up
+    /// of the completed row. No two steps may change the same row (PostgreSQL would apply only one of them);
+    /// they do not: the completion changes attestation N, retention N−1, the others the agent and its sessions.
     /// </summary>
-    public static SqlStatement IfThisTransactionCompleted(SqlStatement statement, Attestation attestation)
+    public static SqlStatement AsOne(SqlStatement completion, SqlStatement agent, IEnumerable<SqlStatement> others)
     {
-        var agent = "$" + (statement.Args.Length + 1).ToString(CultureInfo.InvariantCulture);
-        var index = "$" + (statement.Args.Length + 2).ToString(CultureInfo.InvariantCulture);
-        return new SqlStatement(
-            statement.Sql + $" AND EXISTS (SELECT 1 FROM attestations c WHERE c.agent_id = {agent} AND c.\"index\" = {index}"
-                + " AND c.xmin::text::bigint = txid_current() % 4294967296)",
-            [.. statement.Args, attestation.AgentId, attestation.Index]);
+        var sql = new StringBuilder("WITH done AS (").Append(completion.Sql).Append(" RETURNING 1)");
+        var args = new List<object?>(completion.Args);
+        var step = 0;
+        foreach (var other in others)
+        {
+            sql.Append(", step").Append(step++).Append(" AS (").Append(Renumbered(other.Sql, args.Count)).Append(IfDone).Append(')');
+            args.AddRange(other.Args);
+        }
+
+        sql.Append(' ').Append(Renumbered(agent.Sql, args.Count)).Append(IfDone);
+        args.AddRange(agent.Args);
+        return new SqlStatement(sql.ToString(), [.. args]);
     }
+
+    private const string IfDone = " AND EXISTS (SELECT 1 FROM done)";
+
+    /// <summary><paramref name="sql"/> with each placeholder <c>$n</c> moved to <c>$(n + offset)</c>; cached, since the shapes are few.</summary>
+    private static string Renumbered(string sql, int offset)
+    {
+        if (offset == 0)
+        {
+            return sql;
+        }
+
+        if (Renumberings.TryGetValue((sql, offset), out var cached))
+        {
+            return cached;
+        }
+
+        var renumbered = Placeholder().Replace(sql, m =>
+            "$" + (int.Parse(m.ValueSpan[1..], CultureInfo.InvariantCulture) + offset).ToString(CultureInfo.InvariantCulture));
+        if (Renumberings.Count < MaxRenumberings)
+        {
+            Renumberings.TryAdd((sql, offset), renumbered);
+        }
+
+        return renumbered;
+    }
+
+    /// <summary>The verdict shapes (pass or fail, clock, algorithms, IMA, token extension, retention) make a few dozen texts.</summary>
+    private const int MaxRenumberings = 1024;
+
+    private static readonly ConcurrentDictionary<(string Sql, int Offset), string> Renumberings = new();
+
+    [GeneratedRegex(@"\$[0-9]+")]
+    private static partial Regex Placeholder();
 
     private static void Set(StringBuilder sql, List<object?> values, string column, object? value) =>
         sql.Append(", ").Append(column).Append(" = ").Append(Parameter(values, value));

@@ -10,9 +10,9 @@ namespace Keylime.Verifier.Verification;
 /// <c>evaluating_evidence</c>, so a verdict is recorded exactly once even when two instances re-queued the
 /// same attestation), then, for the completions that took effect, the IMA results, the agent's counters
 /// and state (computed in SQL, so nothing is read first), on a pass the token extension when it is due,
-/// and retention (§7.7). On PostgreSQL the whole group is one batch, one round trip: the follow-ups carry
-/// a guard that holds only if this transaction completed the attestation. On SQLite (in process) the
-/// completions run first and only the winners' follow-ups after them.
+/// and retention (§7.7). On PostgreSQL the whole group is one batch, one round trip, and each verdict one
+/// statement whose follow-ups apply only if its completion took effect (<see cref="VerdictStatements.AsOne"/>).
+/// On SQLite (in process) the completions run first and only the winners' follow-ups after them.
 /// </summary>
 public sealed class VerificationRecorder(VerifierOptions options)
 {
@@ -44,7 +44,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
             }, cancellationToken);
         }
 
-        // The guard cannot tell two verdicts of one attestation in one transaction apart: only the first is sent.
+        // Two verdicts of one attestation in one batch would both see it evaluating_evidence: only the first is sent.
         var statements = new List<SqlStatement>();
         var firsts = new int[verdicts.Count];
         var seen = new HashSet<(string, int)>();
@@ -54,12 +54,11 @@ public sealed class VerificationRecorder(VerifierOptions options)
             firsts[i] = seen.Add((input.Attestation.AgentId, input.Attestation.Index)) ? statements.Count : -1;
             if (firsts[i] >= 0)
             {
-                statements.Add(completions[i].Statement);
-                statements.AddRange(FollowUps(input, outcome, now).Select(s => VerdictStatements.IfThisTransactionCompleted(s, input.Attestation)));
+                statements.Add(VerdictStatements.AsOne(completions[i].Statement, AgentStatement(input, outcome, now), Others(input, outcome, now)));
             }
         }
 
-        var affected = await SqlBatch.ExecuteAsync(db, statements, SqlWork.Own, cancellationToken);
+        var affected = await SqlBatch.ExecuteAsync(db, statements, cancellationToken);
         return [.. firsts.Select((first, i) => first >= 0 && affected[first] == 1 ? completions[i].Stored : null)];
     }
 
@@ -87,10 +86,16 @@ public sealed class VerificationRecorder(VerifierOptions options)
         return (VerdictStatements.Complete(attestation, outcome, now, evidence), stored);
     }
 
-    private IEnumerable<SqlStatement> FollowUps(VerificationInput input, VerificationOutcome outcome, DateTime now)
+    /// <summary>A completed verdict's follow-ups: the agent's counters and state, then <see cref="Others"/>.</summary>
+    private IEnumerable<SqlStatement> FollowUps(VerificationInput input, VerificationOutcome outcome, DateTime now) =>
+        [AgentStatement(input, outcome, now), .. Others(input, outcome, now)];
+
+    private SqlStatement AgentStatement(VerificationInput input, VerificationOutcome outcome, DateTime now) =>
+        VerdictStatements.Agent(input.Attestation, outcome, now, options.AutoRecoverAttestationFailures);
+
+    /// <summary>On a pass: the token extension when it is due, and retention.</summary>
+    private IEnumerable<SqlStatement> Others(VerificationInput input, VerificationOutcome outcome, DateTime now)
     {
-        var attestation = input.Attestation;
-        yield return VerdictStatements.Agent(attestation, outcome, now, options.AutoRecoverAttestationFailures);
         if (outcome.Passed)
         {
             if (TokenExtension(input, now) is { } extension)
@@ -98,7 +103,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
                 yield return extension;
             }
 
-            if (AttestationRetention.Statement(attestation) is { } retention)
+            if (AttestationRetention.Statement(input.Attestation) is { } retention)
             {
                 yield return retention;
             }

@@ -1,5 +1,6 @@
 using Keylime.Shared.Storage;
 using Keylime.Verifier.Data;
+using Keylime.Verifier.Verification;
 using Keylime.Verifier.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,8 +10,8 @@ namespace Keylime.Verifier.Tests.Verification;
 
 /// <summary>
 /// The PostgreSQL round-trip pipeline of the push cycle: requests queued together travel as one batch,
-/// each still gets exactly its own rows affected, its own result set and its own failure, and the
-/// verdict's transaction-guarded batches never share a transaction. On a real PostgreSQL; one
+/// each still gets exactly its own rows affected, its own result set and its own failure, and a
+/// verdict's follow-ups depend on its own completion even when several verdicts share the transaction. On a real PostgreSQL; one
 /// connection, held busy by a sleeping query, so that the requests queued meanwhile form one group.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "disposed by IAsyncLifetime.DisposeAsync")]
@@ -23,7 +24,7 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     {
         _database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
         _pipeline = new SqlPipeline(Target, NullLogger<SqlPipeline>.Instance, connections: 1);
-        await _pipeline.ExecuteAsync([new("CREATE TABLE probe (id integer PRIMARY KEY, note text, tx bigint)")], SqlWork.Shared, default);
+        await _pipeline.ExecuteAsync([new("CREATE TABLE probe (id integer PRIMARY KEY, note text, tx bigint)")], default);
     }
 
     public async Task DisposeAsync()
@@ -42,7 +43,7 @@ public sealed class SqlPipelineTests : IAsyncLifetime
         var inserts = Enumerable.Range(1, 20).Select(i => _pipeline.ExecuteAsync(
             [new("INSERT INTO probe (id, note, tx) VALUES ($1, $2, txid_current())", i, $"n{i}"),
              new("UPDATE probe SET note = $1 WHERE id = $2 AND note = $3", $"m{i}", i, i % 2 == 0 ? $"n{i}" : "other")],
-            SqlWork.Shared, default)).ToList();
+            default)).ToList();
         await busy;
 
         var affected = await Task.WhenAll(inserts);
@@ -59,13 +60,13 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_request_that_fails_in_a_group_fails_alone_and_the_others_are_committed()
     {
-        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (7, 'existing')")], SqlWork.Shared, default);
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (7, 'existing')")], default);
         var busy = await HoldTheConnectionAsync();
-        var before = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'before')")], SqlWork.Shared, default);
+        var before = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'before')")], default);
         var duplicate = _pipeline.ExecuteAsync(
             [new("INSERT INTO probe (id, note) VALUES (8, 'same batch as the duplicate')"), new("INSERT INTO probe (id, note) VALUES (7, 'duplicate')")],
-            SqlWork.Shared, default);
-        var after = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (2, 'after')")], SqlWork.Shared, default);
+            default);
+        var after = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (2, 'after')")], default);
         await busy;
 
         Assert.Equal(new[] { 1 }, await before);
@@ -79,13 +80,13 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     [Fact]
     public async Task Queries_in_a_group_read_their_own_result_sets_between_the_writes()
     {
-        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'one'), (2, 'two')")], SqlWork.Shared, default);
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'one'), (2, 'two')")], default);
         var start = _pipeline.Sent;
         var busy = await HoldTheConnectionAsync();
-        var write = _pipeline.ExecuteAsync([new("UPDATE probe SET note = 'uno' WHERE id = 1")], SqlWork.Shared, default);
+        var write = _pipeline.ExecuteAsync([new("UPDATE probe SET note = 'uno' WHERE id = 1")], default);
         var first = _pipeline.QueryAsync(new("SELECT note FROM probe WHERE id = $1", 1), ReadNotesAsync, default);
         var none = _pipeline.QueryAsync(new("SELECT note FROM probe WHERE id = $1", 99), ReadNotesAsync, default);
-        var insert = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (3, 'three')")], SqlWork.Shared, default);
+        var insert = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (3, 'three')")], default);
         var all = _pipeline.QueryAsync(new("SELECT note FROM probe ORDER BY id"), ReadNotesAsync, default);
         await busy;
 
@@ -98,18 +99,30 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Batches_guarded_by_their_own_transaction_never_share_one()
+    public async Task A_verdict_as_one_statement_applies_its_follow_ups_only_if_its_own_completion_took_effect_in_a_shared_transaction()
     {
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note, tx) VALUES (1, 'evaluating', 0), (2, 'evaluating', 0), (101, 'a', 0), (102, 'a', 0), (201, 'b', 0), (202, 'b', 0)")], default);
+        var start = _pipeline.Sent;
         var busy = await HoldTheConnectionAsync();
-        var own = Enumerable.Range(1, 3).Select(i => _pipeline.ExecuteAsync(
-            [new("INSERT INTO probe (id, tx) VALUES ($1, txid_current())", i)], SqlWork.Own, default)).ToList();
-        var shared = _pipeline.ExecuteAsync([new("INSERT INTO probe (id, tx) VALUES (10, txid_current())")], SqlWork.Shared, default);
+        // Three verdicts of row 1 and one of row 2 in one group; each verdict's main statement and other step count
+        // on rows 10x and 20x (each step its own row, as in a real verdict), their placeholders after the completion's.
+        var verdicts = new[] { 1, 1, 2, 1 }.Select(id => _pipeline.ExecuteAsync(
+        [
+            VerdictStatements.AsOne(new SqlStatement("UPDATE probe SET note = $1 WHERE id = $2 AND note = $3", "complete", id, "evaluating"),
+                new SqlStatement("UPDATE probe SET tx = tx + $1 WHERE id = $2", 1, 100 + id),
+                [new SqlStatement("UPDATE probe SET tx = tx + $1 WHERE id = $2", 10, 200 + id)]),
+        ], default)).ToList();
+        // A query queued behind them still reads its own result set: the verdicts return none.
+        var read = _pipeline.QueryAsync(new SqlStatement("SELECT count(*) FROM probe WHERE note = $1", "complete"),
+            async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetInt64(0) : -1, default);
         await busy;
-        await Task.WhenAll([.. own, shared]);
+        var affected = await Task.WhenAll(verdicts);
 
-        Assert.Equal(3, await ScalarAsync<long>("SELECT count(DISTINCT tx) FROM probe WHERE id < 10"));
-        // The shared one rode with the first of them.
-        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM probe p WHERE id < 10 AND tx = (SELECT tx FROM probe WHERE id = 10)"));
+        Assert.Equal((start.Groups + 2, start.Requests + 6), _pipeline.Sent);
+        Assert.Equal([1, 0, 1, 0], affected.Select(rows => rows.Single()));
+        Assert.Equal(2, await read);
+        Assert.Equal("1:complete:0,2:complete:0,101:a:1,102:a:1,201:b:10,202:b:10",
+            await ScalarAsync<string>("SELECT string_agg(id || ':' || note || ':' || tx, ',' ORDER BY id) FROM probe"));
     }
 
     [Fact]
@@ -117,12 +130,12 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     {
         var busy = await HoldTheConnectionAsync();
         using var cancel = new CancellationTokenSource();
-        var abandoned = _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], SqlWork.Shared, cancel.Token);
+        var abandoned = _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], cancel.Token);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
         await busy;
 
-        Assert.Equal(new[] { 1 }, await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (2)")], SqlWork.Shared, default));
+        Assert.Equal(new[] { 1 }, await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (2)")], default));
         Assert.Equal("2", await ScalarAsync<string>("SELECT string_agg(id::text, ',') FROM probe"));
     }
 
@@ -133,7 +146,7 @@ public sealed class SqlPipelineTests : IAsyncLifetime
         var busy = await HoldTheConnectionAsync();
         var count = SqlPipeline.MaxStatements + 10;
         var inserts = Enumerable.Range(1, count).Select(i => _pipeline.ExecuteAsync(
-            [new("INSERT INTO probe (id, tx) VALUES ($1, txid_current())", i)], SqlWork.Shared, default)).ToList();
+            [new("INSERT INTO probe (id, tx) VALUES ($1, txid_current())", i)], default)).ToList();
         await busy;
         await Task.WhenAll(inserts);
 
@@ -145,20 +158,20 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     public async Task Disposing_fails_what_is_still_queued_and_refuses_new_requests()
     {
         var busy = await HoldTheConnectionAsync();
-        var queued = _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], SqlWork.Shared, default);
+        var queued = _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], default);
         await _pipeline.DisposeAsync();
 
         await Assert.ThrowsAnyAsync<Exception>(() => busy);
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => queued);
         Assert.True(failure is ObjectDisposedException or OperationCanceledException, failure.GetType().Name);
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => _pipeline.ExecuteAsync([new("SELECT 1")], SqlWork.Shared, default));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _pipeline.ExecuteAsync([new("SELECT 1")], default));
         await _pipeline.DisposeAsync(); // twice is harmless
     }
 
     [Fact]
     public async Task A_connection_the_server_dropped_is_replaced_for_the_next_request()
     {
-        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], SqlWork.Shared, default);
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (1)")], default);
         await using (var admin = new NpgsqlConnection(Target.ConnectionString))
         {
             await admin.OpenAsync();
@@ -169,8 +182,8 @@ public sealed class SqlPipelineTests : IAsyncLifetime
 
         // The request that meets the dropped connection fails as it would on a dead pooled connection
         // (whether its statements ran is unknown to it); the next one gets a new connection.
-        await Assert.ThrowsAnyAsync<NpgsqlException>(() => _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (2)")], SqlWork.Shared, default));
-        Assert.Equal(new[] { 1 }, await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (3)")], SqlWork.Shared, default));
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (2)")], default));
+        Assert.Equal(new[] { 1 }, await _pipeline.ExecuteAsync([new("INSERT INTO probe (id) VALUES (3)")], default));
         Assert.Equal("1,3", await ScalarAsync<string>("SELECT string_agg(id::text, ',' ORDER BY id) FROM probe"));
     }
 
@@ -224,7 +237,7 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_request_on_the_pipeline_leases_no_EF_context()
     {
-        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'x')")], SqlWork.Shared, default);
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'x')")], default);
         var sql = new VerifierSql(new NoContexts(), _pipeline);
 
         var note = await SqlBatch.QueryAsync(sql, new SqlStatement("SELECT note FROM probe WHERE id = $1", 1),
