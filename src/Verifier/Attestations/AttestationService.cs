@@ -19,7 +19,7 @@ public sealed record Refusal(ApiFailure Failure, int? RetryAfter = null)
 /// </summary>
 public sealed class AttestationService(
     VerifierSql db, AttestationQueries queries, AttestationTiming timing, PendingAttestations pending, RecentVerdicts recentVerdicts,
-    TimeProvider time, ILogger<AttestationService> logger)
+    CarriedSnapshots carried, TimeProvider time, ILogger<AttestationService> logger)
 {
     public const string AgentNotFound = "agent not found";
 
@@ -27,12 +27,38 @@ public sealed class AttestationService(
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        // After a verdict recorded here: the snapshot it carried, decided on without a read and stored only if
+        // the INSERT finds the agent, its policies and its latest attestation unchanged; otherwise the full path.
+        if (carried.Take(agentId) is { Versions: { } versions } carriedSnapshot
+            && Decide(agentId, carriedSnapshot, request, now) is ({ } planned, null))
+        {
+            var (stored, conflict) = await StoreAsync(AttestationStatements.CreateIfUnchanged(planned, versions, carriedSnapshot.Latest.Index),
+                agentId, cancellationToken);
+            if (conflict is not null || stored)
+            {
+                return conflict is null ? (Created(planned, carriedSnapshot), null) : (null, conflict);
+            }
+        }
+
         var snapshot = await VerificationSnapshots.AgentAsync(db, agentId, now, cancellationToken);
         if (snapshot is null)
         {
             return (null, ApiFailure.NotFound(AgentNotFound));
         }
 
+        var (attestation, refusal) = Decide(agentId, snapshot, request, now);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        var (_, refused) = await StoreAsync(AttestationStatements.Create(attestation!), agentId, cancellationToken);
+        return refused is null ? (Created(attestation!, snapshot), null) : (null, refused);
+    }
+
+    /// <summary>The gates of phase 1 and the negotiation, on <paramref name="snapshot"/>: the attestation to store, or the refusal.</summary>
+    private (Attestation? Attestation, Refusal? Refusal) Decide(string agentId, AgentSnapshot snapshot, AttestationRequestAttributes request, DateTime now)
+    {
         var agent = snapshot.Agent;
         if (!agent.AcceptAttestations)
         {
@@ -87,19 +113,26 @@ public sealed class AttestationService(
             Capabilities = AttestationResources.Write(r.Capabilities, ProtocolJson.Default.Capabilities),
             ChosenParameters = AttestationResources.Write(r.ChosenParameters, ProtocolJson.Default.ChosenParameters),
         })];
-        if (await StoreConflicts.RunAsync(() => SqlBatch.ExecuteAsync(db, AttestationStatements.Create(attestation), cancellationToken),
-                $"another attestation for agent {agentId} was created concurrently") is { } conflict)
-        {
-            return (null, conflict);
-        }
+        return (attestation, null);
+    }
 
+    /// <summary>Runs the INSERT: whether it took effect, or the 409 of a concurrent creation.</summary>
+    private async Task<(bool Stored, Refusal? Conflict)> StoreAsync(List<SqlStatement> insert, string agentId, CancellationToken cancellationToken)
+    {
+        var affected = Array.Empty<int>();
+        var conflict = await StoreConflicts.RunAsync(async () => affected = await SqlBatch.ExecuteAsync(db, insert, cancellationToken),
+            $"another attestation for agent {agentId} was created concurrently");
+        return conflict is null ? (affected[0] == 1, null) : (false, new Refusal(conflict));
+    }
+
+    private Attestation Created(Attestation attestation, AgentSnapshot snapshot)
+    {
         pending.Remember(new PendingAttestation(attestation, snapshot));
-        var items = attestation.EvidenceItems;
         // Debug: the operator's lines are evidence received and verification complete (issue 6); this one
         // would add a third line per cycle to the journal.
-        logger.LogDebug("Attestation {Index} of agent {AgentId} created: requested {Evidence}", attestation.Index, agentId,
-            string.Join(", ", items.Select(i => i.EvidenceType)));
-        return (attestation, null);
+        logger.LogDebug("Attestation {Index} of agent {AgentId} created: requested {Evidence}", attestation.Index, attestation.AgentId,
+            string.Join(", ", attestation.EvidenceItems.Select(i => i.EvidenceType)));
+        return attestation;
     }
 
     /// <summary>

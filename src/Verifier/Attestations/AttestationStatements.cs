@@ -23,6 +23,29 @@ public static class AttestationStatements
     ];
 
     /// <summary>
+    /// Phase 1 on a carried snapshot (PostgreSQL, <see cref="CarriedSnapshots"/>): the same INSERT, taking effect
+    /// only while the agent row and its policy rows still have the carried <paramref name="versions"/> and the
+    /// agent's latest attestation is still <paramref name="latestIndex"/> — 0 rows otherwise, and phase 1
+    /// reads the snapshot and decides again.
+    /// </summary>
+    public static List<SqlStatement> CreateIfUnchanged(Attestation attestation, Verification.RowVersions versions, int? latestIndex) =>
+    [
+        new("""
+            INSERT INTO attestations (agent_id, "index", stage, evaluation, boot_time, capabilities_received_at, challenges_expire_at, evidence)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8
+            WHERE EXISTS (SELECT 1 FROM agents a
+                          LEFT JOIN runtime_policies r ON r.id = a.runtime_policy_id
+                          LEFT JOIN mb_policies m ON m.id = a.mb_policy_id
+                          WHERE a.agent_id = $1 AND a.xmin::text = $9
+                            AND r.xmin::text IS NOT DISTINCT FROM $10 AND m.xmin::text IS NOT DISTINCT FROM $11)
+              AND (SELECT MAX(x."index") FROM attestations x WHERE x.agent_id = $1) IS NOT DISTINCT FROM $12
+            """,
+            attestation.AgentId, attestation.Index, attestation.Stage, attestation.Evaluation, attestation.BootTime,
+            attestation.CapabilitiesReceivedAt, attestation.ChallengesExpireAt, attestation.EvidenceJson,
+            versions.Agent, versions.RuntimePolicy, versions.MbPolicy, latestIndex),
+    ];
+
+    /// <summary>
     /// Phase 2: awaiting_evidence → evaluating_evidence with the items' evidence, only while the attestation
     /// is still the agent's latest and still awaiting evidence (0 rows otherwise, or when another PATCH won).
     /// </summary>

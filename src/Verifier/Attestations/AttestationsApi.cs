@@ -20,6 +20,8 @@ public static class AttestationsApi
             .AddSingleton<Agents.IAgentRemovalListener>(sp => sp.GetRequiredService<PendingAttestations>())
             .AddSingleton<RecentVerdicts>()
             .AddSingleton<Agents.IAgentRemovalListener>(sp => sp.GetRequiredService<RecentVerdicts>())
+            .AddSingleton<CarriedSnapshots>()
+            .AddSingleton<Agents.IAgentRemovalListener>(sp => sp.GetRequiredService<CarriedSnapshots>())
             .AddScoped<AttestationService>()
             .AddScoped<EvidenceIntake>();
 

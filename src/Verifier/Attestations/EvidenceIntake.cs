@@ -108,7 +108,10 @@ public sealed class EvidenceIntake(VerifierSql db, VerificationQueue queue, Atte
         logger.LogInformation("Evidence received for agent {AgentId} attestation {Index}: {Evidence}", latest.AgentId, latest.Index,
             string.Join(", ", items.Select(i => i.EvidenceType)));
         queue.Enqueue(new VerificationJob(latest.AgentId, latest.Index,
-            new VerificationInput(agent.Agent, latest, items) { EarliestTokenExpiry = agent.EarliestTokenExpiry, Parsed = parsed }));
+            new VerificationInput(agent.Agent, latest, items)
+            {
+                EarliestTokenExpiry = agent.EarliestTokenExpiry, Versions = agent.Versions, Parsed = parsed,
+            }));
         return latest;
     }
 

@@ -18,6 +18,9 @@ public sealed record VerificationInput(Agent Agent, Attestation Attestation, IRe
 {
     public DateTime? EarliestTokenExpiry { get; init; }
 
+    /// <summary>The row versions the agent snapshot was read at (PostgreSQL), so the verdict can carry it on (<see cref="CarriedSnapshots"/>).</summary>
+    public RowVersions? Versions { get; init; }
+
     /// <summary>
     /// The items' chosen parameters and evidence as the PATCH that accepted them parsed them, in
     /// <see cref="Items"/> order; null when the input was read back from the database (re-queue).

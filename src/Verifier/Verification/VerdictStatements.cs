@@ -101,12 +101,13 @@ public static partial class VerdictStatements
     /// effect, so a verdict another worker or instance recorded first changes nothing — also when several
     /// verdicts share a transaction. The agent's UPDATE is the main statement: its rows affected (1 or 0) say
     /// whether the completion took effect (the agent row exists while its attestation does), and the statement
-    /// returns no rows, which would otherwise mix with the result sets of a grouped batch. One statement
+    /// returns no rows, which would otherwise mix with the result sets of a grouped batch — unless
+    /// <paramref name="returning"/> asks for the agent row as it left it (sent as a query of its own). One statement
     /// instead of one per step: each costs the server its own executor start, and each follow-up a look-up
     /// of the completed row. No two steps may change the same row (PostgreSQL would apply only one of them);
     /// they do not: the completion changes attestation N, retention N−1, the others the agent and its sessions.
     /// </summary>
-    public static SqlStatement AsOne(SqlStatement completion, SqlStatement agent, IEnumerable<SqlStatement> others)
+    public static SqlStatement AsOne(SqlStatement completion, SqlStatement agent, IEnumerable<SqlStatement> others, string returning = "")
     {
         var sql = new StringBuilder("WITH done AS (").Append(completion.Sql).Append(" RETURNING 1)");
         var args = new List<object?>(completion.Args);
@@ -117,7 +118,7 @@ public static partial class VerdictStatements
             args.AddRange(other.Args);
         }
 
-        sql.Append(' ').Append(Renumbered(agent.Sql, args.Count)).Append(IfDone);
+        sql.Append(' ').Append(Renumbered(agent.Sql, args.Count)).Append(IfDone).Append(returning);
         args.AddRange(agent.Args);
         return new SqlStatement(sql.ToString(), [.. args]);
     }

@@ -5,18 +5,19 @@ using Keylime.Verifier.Data;
 namespace Keylime.Verifier.Verification;
 
 /// <summary>
-/// Commits verdicts (spec/verifier.md §7.6 steps 5–9), several in one transaction when the workers have
-/// several ready (group commit): each attestation's completion (only if it is still
-/// <c>evaluating_evidence</c>, so a verdict is recorded exactly once even when two instances re-queued the
-/// same attestation), then, for the completions that took effect, the IMA results, the agent's counters
-/// and state (computed in SQL, so nothing is read first), on a pass the token extension when it is due,
-/// and retention (§7.7). On PostgreSQL the whole group is one batch, one round trip, and each verdict one
-/// statement whose follow-ups apply only if its completion took effect (<see cref="VerdictStatements.AsOne"/>).
-/// On SQLite (in process) the completions run first and only the winners' follow-ups after them.
+/// Commits verdicts (spec/verifier.md §7.6 steps 5–9), several at a time when the workers have several
+/// ready (group commit): each attestation's completion (only if it is still <c>evaluating_evidence</c>,
+/// so a verdict is recorded exactly once even when two instances re-queued the same attestation), then,
+/// for the completions that took effect, the IMA results, the agent's counters and state (computed in SQL,
+/// so nothing is read first), on a pass the token extension when it is due, and retention (§7.7).
+/// On PostgreSQL each verdict is one statement whose follow-ups apply only if its completion took effect
+/// (<see cref="VerdictStatements.AsOne"/>); it returns the agent row as it left it, which is carried to the
+/// agent's next phase 1 (<see cref="CarriedSnapshots"/>), and the pipeline sends the group in one round trip.
+/// On SQLite (in process) the completions run first, in one transaction, and only the winners' follow-ups after them.
 /// </summary>
-public sealed class VerificationRecorder(VerifierOptions options)
+public sealed class VerificationRecorder(VerifierOptions options, CarriedSnapshots carried)
 {
-    /// <summary>Records the verdicts atomically; element i is false when verdict i was already recorded elsewhere.</summary>
+    /// <summary>Records the verdicts; element i is false when verdict i was already recorded elsewhere.</summary>
     public async Task<bool[]> RecordAsync(VerifierDbContext db, IReadOnlyList<VerificationVerdict> verdicts, DateTime now,
         CancellationToken cancellationToken) =>
         [.. (await RecordStoredAsync(db, verdicts, now, cancellationToken)).Select(stored => stored is not null)];
@@ -26,7 +27,7 @@ public sealed class VerificationRecorder(VerifierOptions options)
         (await RecordAsync(db, [new VerificationVerdict(input, outcome)], now, cancellationToken))[0];
 
     /// <summary>
-    /// Records the verdicts atomically; element i is attestation i as this transaction stored it
+    /// Records the verdicts, each atomically; element i is attestation i as it was stored
     /// (a new object: the verdict's input is not changed), or null when verdict i was already recorded elsewhere.
     /// </summary>
     public async Task<Attestation?[]> RecordStoredAsync(VerifierDbContext db, IReadOnlyList<VerificationVerdict> verdicts, DateTime now,
@@ -44,22 +45,44 @@ public sealed class VerificationRecorder(VerifierOptions options)
             }, cancellationToken);
         }
 
-        // Two verdicts of one attestation in one batch would both see it evaluating_evidence: only the first is sent.
-        var statements = new List<SqlStatement>();
-        var firsts = new int[verdicts.Count];
+        // Two verdicts of one attestation in one group: only the first is sent (the other would find it recorded,
+        // but on another pipeline connection it might run first).
         var seen = new HashSet<(string, int)>();
+        var returned = await Task.WhenAll(verdicts.Select((verdict, i) =>
+            seen.Add((verdict.Input.Attestation.AgentId, verdict.Input.Attestation.Index))
+                ? RecordOneAsync(db, verdict, completions[i].Statement, now, cancellationToken)
+                : Task.FromResult<(Agent, string)?>(null)));
+        var stored = new Attestation?[verdicts.Count];
         for (var i = 0; i < verdicts.Count; i++)
         {
-            var (input, outcome) = (verdicts[i].Input, verdicts[i].Outcome);
-            firsts[i] = seen.Add((input.Attestation.AgentId, input.Attestation.Index)) ? statements.Count : -1;
-            if (firsts[i] >= 0)
+            var input = verdicts[i].Input;
+            if (returned[i] is not var (agent, version))
             {
-                statements.Add(VerdictStatements.AsOne(completions[i].Statement, AgentStatement(input, outcome, now), Others(input, outcome, now)));
+                continue; // recorded elsewhere, or a repeat within this group
+            }
+
+            stored[i] = completions[i].Stored;
+            if (verdicts[i].Outcome.Passed && TokenExtension(input, now) is not null)
+            {
+                carried.Forget(input.Attestation.AgentId);
+            }
+            else
+            {
+                carried.Carry(input, completions[i].Stored, agent, version);
             }
         }
 
-        var affected = await SqlBatch.ExecuteAsync(db, statements, cancellationToken);
-        return [.. firsts.Select((first, i) => first >= 0 && affected[first] == 1 ? completions[i].Stored : null)];
+        return stored;
+    }
+
+    /// <summary>PostgreSQL: one verdict as one statement, sent as a query: the agent row as it left it, or null when the completion did not take effect.</summary>
+    private Task<(Agent Agent, string Version)?> RecordOneAsync(VerifierDbContext db, VerificationVerdict verdict, SqlStatement completion,
+        DateTime now, CancellationToken cancellationToken)
+    {
+        var (input, outcome) = (verdict.Input, verdict.Outcome);
+        var statement = VerdictStatements.AsOne(completion, AgentStatement(input, outcome, now), Others(input, outcome, now),
+            VerificationSnapshots.AgentReturning);
+        return SqlBatch.QueryAsync(db, statement, VerificationSnapshots.Returned, cancellationToken);
     }
 
     /// <summary>

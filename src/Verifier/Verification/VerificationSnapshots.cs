@@ -7,7 +7,17 @@ namespace Keylime.Verifier.Verification;
 /// The agent as one attestation sees it: what phase 1's gates and negotiation read, what the checks and
 /// the verdict need, the earliest expiry of its live tokens (null: none) and its latest attestation's timing.
 /// </summary>
-public sealed record AgentSnapshot(Agent Agent, DateTime? EarliestTokenExpiry, LatestTiming Latest);
+public sealed record AgentSnapshot(Agent Agent, DateTime? EarliestTokenExpiry, LatestTiming Latest)
+{
+    /// <summary>The row versions the snapshot was read at (PostgreSQL only; null on SQLite).</summary>
+    public RowVersions? Versions { get; init; }
+}
+
+/// <summary>
+/// PostgreSQL row versions (<c>xmin</c>, as text) of the agent and of its runtime and measured-boot policies
+/// (null without one): any change to one of these rows gives it a new version.
+/// </summary>
+public sealed record RowVersions(string Agent, string? RuntimePolicy, string? MbPolicy);
 
 /// <summary>What the gates need of the agent's latest attestation; <see cref="Index"/> null when it has none.</summary>
 public sealed record LatestTiming(int? Index, string? Stage, DateTime? CapabilitiesReceivedAt, DateTime? ChallengesExpireAt,
@@ -27,12 +37,16 @@ public static class VerificationSnapshots
     /// One statement: the agent, its policies' identities, its earliest live token and its latest attestation
     /// (a primary-key seek by the maximum index). Plain SQL rather than EF's LINQ: this runs on every phase 1.
     /// </summary>
-    private const string AgentQuery = """
+    private const string AgentColumns = """
         SELECT a.agent_id, a.ak_tpm, a.tpm_policy, a.accept_tpm_hash_algs, a.accept_tpm_signing_algs, a.accept_attestations, a.verifier_id,
                a.runtime_policy_id, r.name, r.checksum, r.generator, a.mb_policy_id, m.name, m.mb_policy,
                a.attestation_count, a.tpm_clock_info, a.next_ima_ml_entry, a.pcr10, a.boot_time, a.learned_ima_keyrings, a.ima_quote_progress,
                (SELECT MIN(s.token_expires_at) FROM sessions s WHERE s.agent_id = a.agent_id AND s.active = $3 AND s.token_expires_at >= $2),
                l."index", l.stage, l.capabilities_received_at, l.challenges_expire_at, l.evidence_received_at
+        """;
+
+    private const string AgentFrom = """
+
         FROM agents a
         LEFT JOIN runtime_policies r ON r.id = a.runtime_policy_id
         LEFT JOIN mb_policies m ON m.id = a.mb_policy_id
@@ -40,9 +54,30 @@ public static class VerificationSnapshots
         WHERE a.agent_id = $1
         """;
 
+    private const string AgentQuery = AgentColumns + AgentFrom;
+
+    /// <summary>PostgreSQL: the same, with the row versions (<see cref="RowVersions"/>) as columns 27–29.</summary>
+    private const string AgentQueryWithVersions = AgentColumns + ", a.xmin::text, r.xmin::text, m.xmin::text" + AgentFrom;
+
+    /// <summary>
+    /// The RETURNING clause of a verdict's agent UPDATE on PostgreSQL: the agent's own columns of the snapshot,
+    /// in the same positions (the policies', the token's and the latest attestation's are NULL), and its new
+    /// row version as column 27. <see cref="Returned"/> reads it.
+    /// </summary>
+    public const string AgentReturning = """
+         RETURNING agent_id, ak_tpm, tpm_policy, accept_tpm_hash_algs, accept_tpm_signing_algs, accept_attestations, verifier_id,
+               runtime_policy_id, NULL, NULL, NULL, mb_policy_id, NULL, NULL,
+               attestation_count, tpm_clock_info, next_ima_ml_entry, pcr10, boot_time, learned_ima_keyrings, ima_quote_progress,
+               NULL, NULL, NULL, NULL, NULL, NULL, xmin::text
+        """;
+
     public static Task<AgentSnapshot?> AgentAsync(ISqlTarget db, string agentId, DateTime now, CancellationToken cancellationToken) =>
-        SqlBatch.QueryAsync(db, new SqlStatement(AgentQuery, agentId, now, true), async (reader, ct) =>
-            await reader.ReadAsync(ct) ? Snapshot(reader) : null, cancellationToken);
+        SqlBatch.QueryAsync(db, new SqlStatement(db.Pipeline is null ? AgentQuery : AgentQueryWithVersions, agentId, now, true),
+            async (reader, ct) => await reader.ReadAsync(ct) ? Snapshot(reader) : null, cancellationToken);
+
+    /// <summary>The agent row a verdict's UPDATE returned (<see cref="AgentReturning"/>) with its new version; null when none was.</summary>
+    public static async Task<(Agent Agent, string Version)?> Returned(System.Data.Common.DbDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken) ? (Snapshot(reader).Agent, reader.GetString(27)) : null;
 
     private static AgentSnapshot Snapshot(System.Data.Common.DbDataReader r)
     {
@@ -74,7 +109,10 @@ public static class VerificationSnapshots
         var latest = r.IsDBNull(22)
             ? new LatestTiming(null, null, null, null, null)
             : new LatestTiming(r.GetInt32(22), r.GetString(23), SqlBatch.Utc(r, 24), SqlBatch.Utc(r, 25), SqlBatch.UtcOrNull(r, 26));
-        return new AgentSnapshot(agent, SqlBatch.UtcOrNull(r, 21), latest);
+        return new AgentSnapshot(agent, SqlBatch.UtcOrNull(r, 21), latest)
+        {
+            Versions = r.FieldCount > 29 ? new RowVersions(r.GetString(27), SqlBatch.StringOrNull(r, 28), SqlBatch.StringOrNull(r, 29)) : null,
+        };
     }
 
     /// <summary>Everything a re-queued attestation needs, or null when it is no longer <c>evaluating_evidence</c>.</summary>
@@ -85,6 +123,9 @@ public static class VerificationSnapshots
         var agent = attestation is null ? null : await AgentAsync(db, job.AgentId, now, cancellationToken);
         return attestation is null || agent is null
             ? null
-            : new VerificationInput(agent.Agent, attestation, attestation.EvidenceItems) { EarliestTokenExpiry = agent.EarliestTokenExpiry };
+            : new VerificationInput(agent.Agent, attestation, attestation.EvidenceItems)
+            {
+                EarliestTokenExpiry = agent.EarliestTokenExpiry, Versions = agent.Versions,
+            };
     }
 }
