@@ -30,24 +30,26 @@ public sealed class CarriedSnapshots : IAgentRemovalListener
     internal bool Holds(string agentId) => _byAgent.ContainsKey(agentId);
 
     /// <summary>
-    /// Carries the agent as a verdict left it: <paramref name="returned"/> is the row the UPDATE returned
-    /// (version <paramref name="version"/>), <paramref name="verified"/> what the verification read. Nothing is
-    /// carried when the policy references changed in between or the snapshot had no row versions.
+    /// Carries the agent as a verdict left it: <paramref name="verified"/> is what the verification read,
+    /// <paramref name="after"/> what the verdict's UPDATE returned. Nothing is carried when the row had changed
+    /// since the verification read it (another writer: the carried snapshot would miss that change) or the
+    /// snapshot has no row versions.
     /// </summary>
-    public void Carry(VerificationInput verified, Attestation recorded, Agent returned, string version)
+    public void Carry(VerificationInput verified, Attestation recorded, AgentAfterVerdict after)
     {
-        if (verified.Versions is not { } versions
-            || returned.RuntimePolicyId != verified.Agent.RuntimePolicyId || returned.MbPolicyId != verified.Agent.MbPolicyId)
+        var agentId = verified.Attestation.AgentId;
+        if (verified.Versions is not { } versions || after.VersionBefore != versions.Agent)
         {
-            _byAgent.TryRemove(returned.AgentId, out _);
+            _byAgent.TryRemove(agentId, out _);
             return;
         }
 
-        returned.RuntimePolicy = verified.Agent.RuntimePolicy;
-        returned.MbPolicy = verified.Agent.MbPolicy;
         var latest = new LatestTiming(recorded.Index, recorded.Stage, recorded.CapabilitiesReceivedAt, recorded.ChallengesExpireAt,
             recorded.EvidenceReceivedAt);
-        _byAgent[returned.AgentId] = new AgentSnapshot(returned, verified.EarliestTokenExpiry, latest) { Versions = versions with { Agent = version } };
+        _byAgent[agentId] = new AgentSnapshot(after.ApplyTo(verified.Agent), verified.EarliestTokenExpiry, latest)
+        {
+            Versions = versions with { Agent = after.Version },
+        };
     }
 
     /// <summary>Drops what is carried for the agent (its verdict extended tokens, or was recorded elsewhere).</summary>

@@ -113,6 +113,9 @@ public sealed class Agent
     public string PublicKey { get; set; } = "";
 
     public List<Attestation> Attestations { get; set; } = [];
+
+    /// <summary>A copy of the row's values (policies and lists shared), for a change that must not touch what another request may read.</summary>
+    public Agent Copy() => (Agent)MemberwiseClone();
 }
 
 /// <summary>Keylime's operational_state numbers (keylime/common/states.py).</summary>

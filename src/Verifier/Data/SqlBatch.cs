@@ -117,15 +117,42 @@ public static class SqlBatch
         CancellationToken cancellationToken) =>
         db.Pipeline is { } pipeline ? pipeline.QueryAsync(statement, read, cancellationToken) : QueryHereAsync(db.Context, statement, read, cancellationToken);
 
-    private static async Task<T> QueryHereAsync<T>(VerifierDbContext db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// PostgreSQL: runs statements that each return rows as one batch, and hands the reader to <paramref name="read"/>,
+    /// which moves from one statement's result set to the next itself (see <see cref="SqlPipeline.QueryEachAsync{T}"/>).
+    /// </summary>
+    public static Task<T> QueryEachAsync<T>(ISqlTarget db, IReadOnlyList<SqlStatement> statements, Func<DbDataReader, CancellationToken, Task<T>> read,
+        CancellationToken cancellationToken) =>
+        db.Pipeline is { } pipeline ? pipeline.QueryEachAsync(statements, read, cancellationToken) : QueryHereAsync(db.Context, statements, read, cancellationToken);
+
+    private static Task<T> QueryHereAsync<T>(VerifierDbContext db, SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read,
+        CancellationToken cancellationToken) =>
+        QueryHereAsync(db, [statement], read, cancellationToken);
+
+    private static async Task<T> QueryHereAsync<T>(VerifierDbContext db, IReadOnlyList<SqlStatement> statements,
+        Func<DbDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(db, cancellationToken);
         try
         {
-            await using var command = Command(db, connection, statement, positional: connection.CanCreateBatch);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await read(reader, cancellationToken);
+            if (statements.Count == 1)
+            {
+                await using var command = Command(db, connection, statements[0], positional: connection.CanCreateBatch);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                return await read(reader, cancellationToken);
+            }
+
+            await using var batch = connection.CreateBatch(); // several at once: PostgreSQL only (SQLite cannot batch)
+            foreach (var statement in statements)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = statement.Sql;
+                Bind(command.Parameters, command.CreateParameter, statement.Args, positional: true);
+                batch.BatchCommands.Add(command);
+            }
+
+            await using var batchReader = await batch.ExecuteReaderAsync(cancellationToken);
+            return await read(batchReader, cancellationToken);
         }
         finally
         {

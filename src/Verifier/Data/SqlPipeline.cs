@@ -69,9 +69,18 @@ public sealed class SqlPipeline : IAsyncDisposable
     }
 
     /// <summary>Runs one query and returns what <paramref name="read"/> made of its rows.</summary>
-    public async Task<T> QueryAsync<T>(SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    public Task<T> QueryAsync<T>(SqlStatement statement, Func<DbDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
+        QueryEachAsync([statement], read, cancellationToken);
+
+    /// <summary>
+    /// Runs statements that each return rows (queries, or writes with RETURNING), atomically, and returns what
+    /// <paramref name="read"/> made of them: it starts on the first statement's result set and moves to each
+    /// next one itself (<see cref="DbDataReader.NextResultAsync()"/>).
+    /// </summary>
+    public async Task<T> QueryEachAsync<T>(IReadOnlyList<SqlStatement> statements, Func<DbDataReader, CancellationToken, Task<T>> read,
+        CancellationToken cancellationToken)
     {
-        var work = new Work([statement], async (reader, ct) => await read(reader, ct), cancellationToken);
+        var work = new Work(statements, async (reader, ct) => await read(reader, ct), cancellationToken);
         return (T)(await EnqueueAsync(work, cancellationToken))!;
     }
 

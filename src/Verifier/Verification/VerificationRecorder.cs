@@ -12,7 +12,7 @@ namespace Keylime.Verifier.Verification;
 /// so nothing is read first), on a pass the token extension when it is due, and retention (§7.7).
 /// On PostgreSQL each verdict is one statement whose follow-ups apply only if its completion took effect
 /// (<see cref="VerdictStatements.AsOne"/>); it returns the agent row as it left it, which is carried to the
-/// agent's next phase 1 (<see cref="CarriedSnapshots"/>), and the pipeline sends the group in one round trip.
+/// agent's next phase 1 (<see cref="CarriedSnapshots"/>); the group goes as one query, one round trip.
 /// On SQLite (in process) the completions run first, in one transaction, and only the winners' follow-ups after them.
 /// </summary>
 public sealed class VerificationRecorder(VerifierOptions options, CarriedSnapshots carried)
@@ -45,18 +45,26 @@ public sealed class VerificationRecorder(VerifierOptions options, CarriedSnapsho
             }, cancellationToken);
         }
 
-        // Two verdicts of one attestation in one group: only the first is sent (the other would find it recorded,
-        // but on another pipeline connection it might run first).
+        // Two verdicts of one attestation in one group: only the first is sent (the other finds it recorded anyway).
         var seen = new HashSet<(string, int)>();
-        var returned = await Task.WhenAll(verdicts.Select((verdict, i) =>
-            seen.Add((verdict.Input.Attestation.AgentId, verdict.Input.Attestation.Index))
-                ? RecordOneAsync(db, verdict, completions[i].Statement, now, cancellationToken)
-                : Task.FromResult<(Agent, string)?>(null)));
+        var sent = Enumerable.Range(0, verdicts.Count)
+            .Where(i => seen.Add((verdicts[i].Input.Attestation.AgentId, verdicts[i].Input.Attestation.Index))).ToList();
+        var statements = sent.Select(i => (SqlStatement)VerdictStatements.AsOne(completions[i].Statement,
+            AgentStatement(verdicts[i].Input, verdicts[i].Outcome, now), Others(verdicts[i].Input, verdicts[i].Outcome, now),
+            VerificationSnapshots.AgentReturning)).ToList();
+        var afters = await SqlBatch.QueryEachAsync(db, statements, (reader, ct) => VerificationSnapshots.ReturnedAsync(reader, statements.Count, ct),
+            cancellationToken);
+        var returned = new AgentAfterVerdict?[verdicts.Count];
+        for (var k = 0; k < sent.Count; k++)
+        {
+            returned[sent[k]] = afters[k];
+        }
+
         var stored = new Attestation?[verdicts.Count];
         for (var i = 0; i < verdicts.Count; i++)
         {
             var input = verdicts[i].Input;
-            if (returned[i] is not var (agent, version))
+            if (returned[i] is not { } after)
             {
                 continue; // recorded elsewhere, or a repeat within this group
             }
@@ -68,21 +76,11 @@ public sealed class VerificationRecorder(VerifierOptions options, CarriedSnapsho
             }
             else
             {
-                carried.Carry(input, completions[i].Stored, agent, version);
+                carried.Carry(input, completions[i].Stored, after);
             }
         }
 
         return stored;
-    }
-
-    /// <summary>PostgreSQL: one verdict as one statement, sent as a query: the agent row as it left it, or null when the completion did not take effect.</summary>
-    private Task<(Agent Agent, string Version)?> RecordOneAsync(VerifierDbContext db, VerificationVerdict verdict, SqlStatement completion,
-        DateTime now, CancellationToken cancellationToken)
-    {
-        var (input, outcome) = (verdict.Input, verdict.Outcome);
-        var statement = VerdictStatements.AsOne(completion, AgentStatement(input, outcome, now), Others(input, outcome, now),
-            VerificationSnapshots.AgentReturning);
-        return SqlBatch.QueryAsync(db, statement, VerificationSnapshots.Returned, cancellationToken);
     }
 
     /// <summary>

@@ -14,6 +14,29 @@ public sealed record AgentSnapshot(Agent Agent, DateTime? EarliestTokenExpiry, L
 }
 
 /// <summary>
+/// The agent row as a verdict left it (PostgreSQL): its version before and after the UPDATE and the snapshot
+/// columns a verdict changes. When <see cref="VersionBefore"/> is the version the verification read, nothing
+/// else changed the row in between, and <see cref="ApplyTo"/> gives the agent as it now is.
+/// </summary>
+public sealed record AgentAfterVerdict(string VersionBefore, string Version, bool AcceptAttestations, int AttestationCount, string? TpmClockInfo,
+    long NextImaMlEntry, byte[]? Pcr10, long BootTime, string LearnedImaKeyrings, string? ImaQuoteProgress)
+{
+    public Agent ApplyTo(Agent verified)
+    {
+        var agent = verified.Copy();
+        agent.AcceptAttestations = AcceptAttestations;
+        agent.AttestationCount = AttestationCount;
+        agent.TpmClockInfo = TpmClockInfo;
+        agent.NextImaMlEntry = NextImaMlEntry;
+        agent.Pcr10 = Pcr10;
+        agent.BootTime = BootTime;
+        agent.LearnedImaKeyrings = LearnedImaKeyrings;
+        agent.ImaQuoteProgress = ImaQuoteProgress;
+        return agent;
+    }
+}
+
+/// <summary>
 /// PostgreSQL row versions (<c>xmin</c>, as text) of the agent and of its runtime and measured-boot policies
 /// (null without one): any change to one of these rows gives it a new version.
 /// </summary>
@@ -60,24 +83,45 @@ public static class VerificationSnapshots
     private const string AgentQueryWithVersions = AgentColumns + ", a.xmin::text, r.xmin::text, m.xmin::text" + AgentFrom;
 
     /// <summary>
-    /// The RETURNING clause of a verdict's agent UPDATE on PostgreSQL: the agent's own columns of the snapshot,
-    /// in the same positions (the policies', the token's and the latest attestation's are NULL), and its new
-    /// row version as column 27. <see cref="Returned"/> reads it.
+    /// The RETURNING clause of a verdict's agent UPDATE on PostgreSQL (<see cref="Returned"/> reads it): the row's
+    /// version before the statement (a subquery sees the row as the statement found it) and after it, and the
+    /// snapshot columns a verdict changes.
     /// </summary>
     public const string AgentReturning = """
-         RETURNING agent_id, ak_tpm, tpm_policy, accept_tpm_hash_algs, accept_tpm_signing_algs, accept_attestations, verifier_id,
-               runtime_policy_id, NULL, NULL, NULL, mb_policy_id, NULL, NULL,
-               attestation_count, tpm_clock_info, next_ima_ml_entry, pcr10, boot_time, learned_ima_keyrings, ima_quote_progress,
-               NULL, NULL, NULL, NULL, NULL, NULL, xmin::text
+         RETURNING (SELECT o.xmin::text FROM agents o WHERE o.agent_id = agents.agent_id), xmin::text,
+               accept_attestations, attestation_count, tpm_clock_info, next_ima_ml_entry, pcr10, boot_time, learned_ima_keyrings, ima_quote_progress
         """;
 
     public static Task<AgentSnapshot?> AgentAsync(ISqlTarget db, string agentId, DateTime now, CancellationToken cancellationToken) =>
         SqlBatch.QueryAsync(db, new SqlStatement(db.Pipeline is null ? AgentQuery : AgentQueryWithVersions, agentId, now, true),
             async (reader, ct) => await reader.ReadAsync(ct) ? Snapshot(reader) : null, cancellationToken);
 
-    /// <summary>The agent row a verdict's UPDATE returned (<see cref="AgentReturning"/>) with its new version; null when none was.</summary>
-    public static async Task<(Agent Agent, string Version)?> Returned(System.Data.Common.DbDataReader reader, CancellationToken cancellationToken) =>
-        await reader.ReadAsync(cancellationToken) ? (Snapshot(reader).Agent, reader.GetString(27)) : null;
+    /// <summary>
+    /// What each of <paramref name="count"/> verdicts returned (<see cref="Returned"/>), one result set after the
+    /// other — exactly that many: in a grouped batch the next result set belongs to another request.
+    /// </summary>
+    public static async Task<AgentAfterVerdict?[]> ReturnedAsync(System.Data.Common.DbDataReader reader, int count, CancellationToken cancellationToken)
+    {
+        var returned = new AgentAfterVerdict?[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0 && !await reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException("a verdict returned no result set");
+            }
+
+            returned[i] = await Returned(reader, cancellationToken);
+        }
+
+        return returned;
+    }
+
+    /// <summary>What a verdict's agent UPDATE returned (<see cref="AgentReturning"/>); null when it changed no row.</summary>
+    public static async Task<AgentAfterVerdict?> Returned(System.Data.Common.DbDataReader r, CancellationToken cancellationToken) =>
+        await r.ReadAsync(cancellationToken)
+            ? new AgentAfterVerdict(r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetInt32(3), SqlBatch.StringOrNull(r, 4), r.GetInt64(5),
+                r.IsDBNull(6) ? null : r.GetFieldValue<byte[]>(6), r.GetInt64(7), r.GetString(8), SqlBatch.StringOrNull(r, 9))
+            : null;
 
     private static AgentSnapshot Snapshot(System.Data.Common.DbDataReader r)
     {

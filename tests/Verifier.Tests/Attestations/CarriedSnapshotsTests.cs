@@ -26,15 +26,24 @@ public sealed class CarriedSnapshotsTests(PostgresProtocolFixture fixture) : ICl
         var agent = PushAgentSim.Software(Server);
         await agent.EnrollAsync();
         await agent.AuthenticateAsync();
-        Assert.Equal("pass", (await agent.VerdictAsync(await agent.CycleAsync()))["evaluation"]!.GetValue<string>());
-        // The verdict is visible a moment before the recorder has carried the snapshot.
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); !Carried.Holds(agent.AgentId); await Task.Delay(10))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no snapshot carried after the verdict");
-        }
-
+        await RecordedAsync(agent, await agent.CycleAsync());
+        Assert.True(Carried.Holds(agent.AgentId));
         fixture.Time.Advance(TimeSpan.FromSeconds(2));
         return agent;
+    }
+
+    /// <summary>
+    /// Waits until the recorder is done with the verdict (it remembers the verdict after carrying the snapshot;
+    /// the database shows it a moment earlier) and checks that it passed.
+    /// </summary>
+    private async Task RecordedAsync(PushAgentSim agent, int index)
+    {
+        Assert.Equal("pass", (await agent.VerdictAsync(index))["evaluation"]!.GetValue<string>());
+        var recent = Server.Services.GetRequiredService<RecentVerdicts>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); recent.Find(agent.AgentId, index) is null; await Task.Delay(10))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the verdict was not remembered");
+        }
     }
 
     private Task<int> ExecuteAsync(string sql, params object[] args) =>
@@ -53,7 +62,8 @@ public sealed class CarriedSnapshotsTests(PostgresProtocolFixture fixture) : ICl
         Assert.False(Carried.Holds(agent.AgentId)); // taken once
         var (patched, _, _) = await agent.SubmitAsync(response.Headers.Location!.OriginalString, agent.Evidence(created!));
         Assert.Equal(202, patched);
-        Assert.Equal("pass", (await agent.VerdictAsync(1))["evaluation"]!.GetValue<string>());
+        await RecordedAsync(agent, 1);
+        Assert.True(Carried.Holds(agent.AgentId)); // carried on from the carried one
     }
 
     [Fact]
@@ -125,9 +135,22 @@ public sealed class CarriedSnapshotsTests(PostgresProtocolFixture fixture) : ICl
         await fixture.Monitor.SweepAsync(CancellationToken.None); // that long a silence times the agent out: an admin reactivates it
         Assert.Equal(200, (await Http.SendAsync(Server.Admin(), HttpMethod.Put, $"/v2.6/agents/{agent.AgentId}/reactivate")).Status);
 
-        var index = await agent.CycleAsync();
-        Assert.Equal("pass", (await agent.VerdictAsync(index))["evaluation"]!.GetValue<string>());
-        await Task.Delay(200);
+        await RecordedAsync(agent, await agent.CycleAsync());
+
+        Assert.False(Carried.Holds(agent.AgentId));
+    }
+
+    [Fact]
+    public async Task An_agent_row_changed_while_its_attestation_is_verified_is_not_carried_past_the_verdict()
+    {
+        using var agent = await VerifiedAgentAsync();
+        var (status, created, response) = await agent.CreateAttestationAsync();
+        Assert.Equal(201, status);
+        // Another writer between phase 1 and the verdict: the snapshot the verification used is no longer the row.
+        await ExecuteAsync("UPDATE agents SET verifier_id = verifier_id WHERE agent_id = {0}", agent.AgentId);
+        Assert.Equal(202, (await agent.SubmitAsync(response.Headers.Location!.OriginalString, agent.Evidence(created!))).Status);
+
+        await RecordedAsync(agent, 1);
 
         Assert.False(Carried.Holds(agent.AgentId));
     }

@@ -126,6 +126,38 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_of_several_row_returning_statements_reads_exactly_its_own_result_sets_in_a_group()
+    {
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'one'), (2, 'two')")], default);
+        var busy = await HoldTheConnectionAsync();
+        var write = _pipeline.ExecuteAsync([new("UPDATE probe SET note = 'uno' WHERE id = 1")], default);
+        var each = _pipeline.QueryEachAsync(
+            [
+                new SqlStatement("UPDATE probe SET tx = 7 WHERE id = $1 RETURNING note", 2),
+                new SqlStatement("UPDATE probe SET tx = 8 WHERE id = $1 RETURNING note", 99), // no row, still a result set
+                new SqlStatement("SELECT note FROM probe WHERE id = $1", 1),
+            ],
+            async (reader, ct) =>
+            {
+                var notes = new List<string?>();
+                for (var i = 0; i < 3; i++)
+                {
+                    Assert.True(i == 0 || await reader.NextResultAsync(ct));
+                    notes.Add(await reader.ReadAsync(ct) ? reader.GetString(0) : null);
+                }
+
+                return notes;
+            }, default);
+        var after = _pipeline.QueryAsync(new SqlStatement("SELECT count(*) FROM probe WHERE tx = $1", 7L),
+            async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetInt64(0) : -1, default);
+        await busy;
+
+        Assert.Equal(new[] { 1 }, await write);
+        Assert.Equal(["two", null, "uno"], await each);
+        Assert.Equal(1, await after);
+    }
+
+    [Fact]
     public async Task A_caller_that_stops_waiting_before_its_group_is_sent_is_dropped_and_the_pipeline_goes_on()
     {
         var busy = await HoldTheConnectionAsync();
