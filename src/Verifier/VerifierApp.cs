@@ -17,6 +17,19 @@ namespace Keylime.Verifier;
 /// </summary>
 public static class VerifierApp
 {
+    /// <summary>
+    /// Log levels under every configuration source. Per-request and per-SQL-statement framework lines would
+    /// dominate the journal (and the CPU of a verification cycle); the verifier's own operator lines stay at
+    /// Information. Hosting's diagnostics category is off: it logs nothing at Warning, but while it is enabled at
+    /// all ASP.NET Core starts an <c>Activity</c> and a log scope for every request.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> VerifierLogLevels = new Dictionary<string, string>
+    {
+        ["Microsoft.AspNetCore"] = "Warning",
+        ["Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
+        ["Microsoft.EntityFrameworkCore"] = "Warning",
+    };
+
     public static WebApplication Build(VerifierOptions options, string[]? args = null, Action<IServiceCollection>? configureServices = null)
     {
         if (options.Mode != VerifierMode.Push)
@@ -37,10 +50,7 @@ public static class VerifierApp
             Tls = tls,
         });
         builder.Services.AddSingleton(tls);
-        // Per-request and per-SQL-statement framework lines would dominate the journal (and the CPU of a
-        // verification cycle); the verifier's own operator lines stay at Information. Logging__LogLevel__* overrides.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Configuration.AddLoggingDefaults(VerifierLogLevels);
         // One line per event (the simple formatter's default is two: the category, then the message), so
         // an operator's grep for an agent id finds the whole event; under systemd the journal format applies.
         // (A formatter must be named for its options to apply; UseSystemd names "systemd" under systemd.)
