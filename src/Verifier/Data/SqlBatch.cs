@@ -86,13 +86,7 @@ public static class SqlBatch
             await using var batch = connection.CreateBatch();
             batch.Transaction = transaction;
             batch.Timeout = db.Database.GetCommandTimeout() ?? batch.Timeout;
-            foreach (var statement in statements)
-            {
-                var command = batch.CreateBatchCommand();
-                command.CommandText = statement.Sql;
-                Bind(command.Parameters, command.CreateParameter, statement.Args, positional: true);
-                batch.BatchCommands.Add(command);
-            }
+            Add(batch, statements);
 
             await batch.ExecuteNonQueryAsync(cancellationToken);
             return [.. batch.BatchCommands.Select(c => c.RecordsAffected)];
@@ -143,13 +137,7 @@ public static class SqlBatch
             }
 
             await using var batch = connection.CreateBatch(); // several at once: PostgreSQL only (SQLite cannot batch)
-            foreach (var statement in statements)
-            {
-                var command = batch.CreateBatchCommand();
-                command.CommandText = statement.Sql;
-                Bind(command.Parameters, command.CreateParameter, statement.Args, positional: true);
-                batch.BatchCommands.Add(command);
-            }
+            Add(batch, statements);
 
             await using var batchReader = await batch.ExecuteReaderAsync(cancellationToken);
             return await read(batchReader, cancellationToken);
@@ -157,6 +145,18 @@ public static class SqlBatch
         finally
         {
             await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Adds the statements to <paramref name="batch"/>, placeholders as PostgreSQL's positional parameters.</summary>
+    public static void Add(DbBatch batch, IEnumerable<SqlStatement> statements)
+    {
+        foreach (var statement in statements)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = statement.Sql;
+            Bind(command.Parameters, command.CreateParameter, statement.Args, positional: true);
+            batch.BatchCommands.Add(command);
         }
     }
 

@@ -158,6 +158,17 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_pipeline_plans_key_lookups_as_index_scans_even_on_a_near_empty_table()
+    {
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'one')"), new("ANALYZE probe")], default);
+
+        var plan = await _pipeline.QueryAsync(new SqlStatement("EXPLAIN SELECT note FROM probe WHERE id = $1", 1),
+            async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetString(0) : "", default);
+
+        Assert.Contains("Index Scan", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_caller_that_stops_waiting_before_its_group_is_sent_is_dropped_and_the_pipeline_goes_on()
     {
         var busy = await HoldTheConnectionAsync();
