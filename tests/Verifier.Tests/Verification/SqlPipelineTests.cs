@@ -158,7 +158,7 @@ public sealed class SqlPipelineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_pipeline_plans_key_lookups_as_index_scans_even_on_a_near_empty_table()
+    public async Task The_pipeline_plans_key_lookups_as_plain_index_scans_even_on_a_near_empty_table()
     {
         await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'one')"), new("ANALYZE probe")], default);
 
@@ -166,6 +166,9 @@ public sealed class SqlPipelineTests : IAsyncLifetime
             async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetString(0) : "", default);
 
         Assert.Contains("Index Scan", plan, StringComparison.Ordinal);
+        // Nor a bitmap scan, which would read every index entry of a range where a backward index scan stops at the first match.
+        Assert.Equal("off", await _pipeline.QueryAsync(new SqlStatement("SHOW enable_bitmapscan"),
+            async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetString(0) : "", default));
     }
 
     [Fact]
