@@ -36,10 +36,12 @@ public sealed class CarriedSnapshotsTests(PostgresProtocolFixture fixture) : ICl
     /// Waits until the recorder is done with the verdict (it remembers the verdict after carrying the snapshot;
     /// the database shows it a moment earlier) and checks that it passed.
     /// </summary>
-    private async Task RecordedAsync(PushAgentSim agent, int index)
+    private Task RecordedAsync(PushAgentSim agent, int index) => RecordedAsync(Server, agent, index);
+
+    internal static async Task RecordedAsync(VerifierServer server, PushAgentSim agent, int index)
     {
         Assert.Equal("pass", (await agent.VerdictAsync(index))["evaluation"]!.GetValue<string>());
-        var recent = Server.Services.GetRequiredService<RecentVerdicts>();
+        var recent = server.Services.GetRequiredService<RecentVerdicts>();
         for (var deadline = DateTime.UtcNow.AddSeconds(10); recent.Find(agent.AgentId, index) is null; await Task.Delay(10))
         {
             Assert.True(DateTime.UtcNow < deadline, "the verdict was not remembered");
@@ -153,5 +155,24 @@ public sealed class CarriedSnapshotsTests(PostgresProtocolFixture fixture) : ICl
         await RecordedAsync(agent, 1);
 
         Assert.False(Carried.Holds(agent.AgentId));
+    }
+}
+
+/// <summary>SQLite has no row versions to guard with: each phase 1 reads the snapshot (in process), nothing is carried.</summary>
+[Collection("verifier-protocol")]
+public sealed class SqliteCarriedSnapshotsTests(SqliteProtocolFixture fixture) : IClassFixture<SqliteProtocolFixture>
+{
+    [Fact]
+    public async Task On_SQLite_a_verdict_carries_nothing_and_the_next_cycle_passes()
+    {
+        using var agent = PushAgentSim.Software(fixture.Server);
+        await agent.EnrollAsync();
+        await agent.AuthenticateAsync();
+        for (var cycle = 0; cycle < 2; cycle++)
+        {
+            await CarriedSnapshotsTests.RecordedAsync(fixture.Server, agent, await agent.CycleAsync());
+            Assert.False(fixture.Server.Services.GetRequiredService<CarriedSnapshots>().Holds(agent.AgentId));
+            fixture.Time.Advance(TimeSpan.FromSeconds(2));
+        }
     }
 }
