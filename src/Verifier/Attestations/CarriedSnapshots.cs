@@ -24,9 +24,7 @@ public sealed class CarriedSnapshots : IAgentRemovalListener
 {
     private readonly ConcurrentDictionary<string, AgentSnapshot> _byAgent = new(StringComparer.Ordinal);
 
-    /// <summary>Entries held (one per agent whose last verdict was recorded here and not yet followed by a phase 1).</summary>
-    internal int Count => _byAgent.Count;
-
+    /// <summary>Whether something is carried for the agent (one entry per agent whose last verdict was recorded here and not yet followed by a phase 1).</summary>
     internal bool Holds(string agentId) => _byAgent.ContainsKey(agentId);
 
     /// <summary>

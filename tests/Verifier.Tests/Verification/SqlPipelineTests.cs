@@ -2,6 +2,7 @@ using Keylime.Shared.Storage;
 using Keylime.Verifier.Data;
 using Keylime.Verifier.Verification;
 using Keylime.Verifier.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -169,6 +170,47 @@ public sealed class SqlPipelineTests : IAsyncLifetime
         // Nor a bitmap scan, which would read every index entry of a range where a backward index scan stops at the first match.
         Assert.Equal("off", await _pipeline.QueryAsync(new SqlStatement("SHOW enable_bitmapscan"),
             async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetString(0) : "", default));
+    }
+
+    [Fact]
+    public async Task Without_the_pipeline_several_row_returning_statements_still_run_as_one_batch()
+    {
+        await _pipeline.ExecuteAsync([new("INSERT INTO probe (id, note) VALUES (1, 'one'), (2, 'two')")], default);
+        // A context made by hand (a tool, a test) has no pipeline: SqlBatch sends the batch on its own connection.
+        await using var db = new PostgresVerifierDbContext(
+            new DbContextOptionsBuilder<PostgresVerifierDbContext>().UseNpgsql(Target.ConnectionString).Options);
+
+        var notes = await SqlBatch.QueryEachAsync(db,
+            [
+                new SqlStatement("UPDATE probe SET tx = 7 WHERE id = $1 RETURNING note", 2),
+                new SqlStatement("UPDATE probe SET tx = 8 WHERE id = $1 RETURNING note", 99),
+            ],
+            async (reader, ct) =>
+            {
+                var first = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
+                Assert.True(await reader.NextResultAsync(ct));
+                return (first, await reader.ReadAsync(ct) ? reader.GetString(0) : null);
+            }, default);
+
+        Assert.Null(((ISqlTarget)db).Pipeline);
+        Assert.Equal(("two", (string?)null), notes);
+        Assert.Equal(7, await ScalarAsync<long>("SELECT tx FROM probe WHERE id = 2"));
+    }
+
+    [Fact]
+    public void A_verdicts_later_steps_have_their_placeholders_moved_past_the_earlier_ones_multi_digit_included()
+    {
+        var completion = new SqlStatement("UPDATE a SET x = $1 WHERE k = $2", 1, 2);
+        var agent = new SqlStatement("UPDATE c SET y = $1, z = $10 WHERE k = $2", Enumerable.Range(0, 10).Cast<object?>().ToArray());
+        var retention = new SqlStatement("DELETE FROM b WHERE k = $1 AND i = $2 AND j = $1", 3, 4);
+
+        var one = VerdictStatements.AsOne(completion, agent, [retention], " RETURNING 1");
+
+        Assert.Equal(
+            "WITH done AS (UPDATE a SET x = $1 WHERE k = $2 RETURNING 1), step0 AS (DELETE FROM b WHERE k = $3 AND i = $4 AND j = $3"
+            + " AND EXISTS (SELECT 1 FROM done)) UPDATE c SET y = $5, z = $14 WHERE k = $6 AND EXISTS (SELECT 1 FROM done) RETURNING 1",
+            one.Sql);
+        Assert.Equal(14, one.Args.Length);
     }
 
     [Fact]
