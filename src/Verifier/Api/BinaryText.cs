@@ -14,12 +14,18 @@ public static class BinaryText
             return false;
         }
 
-        var trimmed = text.Trim();
-        var buffer = new byte[trimmed.Length];
-        if (trimmed.Length % 4 == 0 && Convert.TryFromBase64String(trimmed, buffer, out var written))
+        var trimmed = text.AsSpan().Trim();
+        if (trimmed.Length % 4 == 0)
         {
-            bytes = buffer[..written];
-            return true;
+            // The decoded size (the padding says how much the last quantum holds), so nothing is copied after; whitespace
+            // inside the text, which base64 skips, only makes it shorter.
+            var size = (trimmed.Length / 4 * 3) - (trimmed.EndsWith("==") ? 2 : trimmed.EndsWith("=") ? 1 : 0);
+            var buffer = new byte[size];
+            if (Convert.TryFromBase64Chars(trimmed, buffer, out var written))
+            {
+                bytes = written == size ? buffer : buffer[..written];
+                return true;
+            }
         }
 
         var hex = trimmed.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? trimmed[2..] : trimmed;

@@ -146,24 +146,23 @@ public static class EvidenceValidation
         for (var i = 0; i < requested.Count; i++)
         {
             var item = collected[i];
-            var at = $"{Pointer}/{i}";
             if (item is null || item.EvidenceClass != requested[i].EvidenceClass || item.EvidenceType != requested[i].EvidenceType)
             {
-                return Invalid($"item {i} must be {requested[i].EvidenceClass}/{requested[i].EvidenceType}", at);
+                return Invalid($"item {i} must be {requested[i].EvidenceClass}/{requested[i].EvidenceType}", At(i));
             }
 
             if (item.Data is null)
             {
-                return Invalid("data is required", $"{at}/data");
+                return Invalid("data is required", $"{At(i)}/data");
             }
 
             var chosen = AttestationResources.Read(requested[i].ChosenParameters, ProtocolJson.Default.ChosenParameters)!;
-            var capabilities = AttestationResources.Read(requested[i].Capabilities, ProtocolJson.Default.Capabilities);
+            QuoteBlobs? quote = null;
             var failure = item.EvidenceType switch
             {
-                EvidenceKinds.TpmQuote => CheckQuote(item.Data, chosen, at),
-                EvidenceKinds.ImaLog => CheckIma(item.Data, chosen, capabilities, at),
-                _ => item.Data.Entries is null ? Invalid("entries are required", $"{at}/data/entries") : null,
+                EvidenceKinds.TpmQuote => CheckQuote(item.Data, chosen, i, out quote),
+                EvidenceKinds.ImaLog => CheckIma(item.Data, chosen, AttestationResources.Read(requested[i].Capabilities, ProtocolJson.Default.Capabilities), i),
+                _ => item.Data.Entries is null ? Invalid("entries are required", $"{At(i)}/data/entries") : null,
             };
             if (failure is not null)
             {
@@ -171,22 +170,27 @@ public static class EvidenceValidation
             }
 
             requested[i].Data = AttestationResources.Write(item.Data, ProtocolJson.Default.EvidenceData);
-            parsed.Add(new ParsedEvidence(chosen, item.Data));
+            parsed.Add(new ParsedEvidence(chosen, item.Data) { Quote = quote });
         }
 
         return null;
     }
 
-    private static ApiFailure? CheckQuote(EvidenceData data, ChosenParameters chosen, string at)
+    /// <summary>The pointer of item <paramref name="i"/>, made only for a refusal.</summary>
+    private static string At(int i) => $"{Pointer}/{i}";
+
+    /// <summary>The quote's parts must decode and the PCR blob must hold the PCRs requested; the decoded parts go on to the verification.</summary>
+    private static ApiFailure? CheckQuote(EvidenceData data, ChosenParameters chosen, int i, out QuoteBlobs? quote)
     {
-        if (!BinaryText.TryDecode(data.Message, out _) || !BinaryText.TryDecode(data.Signature, out _))
+        quote = null;
+        if (!BinaryText.TryDecode(data.Message, out var message) || !BinaryText.TryDecode(data.Signature, out var signature))
         {
-            return Invalid("message and signature are required (base64)", $"{at}/data");
+            return Invalid("message and signature are required (base64)", $"{At(i)}/data");
         }
 
         if (!BinaryText.TryDecode(data.SubjectData, out var blob))
         {
-            return Invalid("subject_data is required (base64 PCR blob)", $"{at}/data/subject_data");
+            return Invalid("subject_data is required (base64 PCR blob)", $"{At(i)}/data/subject_data");
         }
 
         PcrValues values;
@@ -196,7 +200,7 @@ public static class EvidenceValidation
         }
         catch (TpmFormatException e)
         {
-            return Invalid($"subject_data is not a PCR blob: {e.Message}", $"{at}/data/subject_data");
+            return Invalid($"subject_data is not a PCR blob: {e.Message}", $"{At(i)}/data/subject_data");
         }
 
         foreach (var (bank, pcrs) in chosen.SelectedSubjects ?? [])
@@ -209,24 +213,25 @@ public static class EvidenceValidation
             var alg = TpmHashNames.Parse(bank);
             if (alg is null || pcrs.Any(p => values.Get(alg.Value, p) is null))
             {
-                return Invalid("subject_data must contain at least the PCRs requested", $"{at}/data/subject_data");
+                return Invalid("subject_data must contain at least the PCRs requested", $"{At(i)}/data/subject_data");
             }
         }
 
+        quote = new QuoteBlobs(message, signature, blob);
         return null;
     }
 
-    private static ApiFailure? CheckIma(EvidenceData data, ChosenParameters chosen, Capabilities? capabilities, string at)
+    private static ApiFailure? CheckIma(EvidenceData data, ChosenParameters chosen, Capabilities? capabilities, int i)
     {
         if (data.Entries is null)
         {
-            return Invalid("entries are required", $"{at}/data/entries");
+            return Invalid("entries are required", $"{At(i)}/data/entries");
         }
 
         var lines = data.Entries.AsSpan().Count('\n');
         var expected = (capabilities?.EntryCount ?? 0) - (chosen.StartingOffset ?? 0);
         return lines < expected
-            ? Invalid($"entries must contain at least {expected} entries from offset {chosen.StartingOffset}", $"{at}/data/entries")
+            ? Invalid($"entries must contain at least {expected} entries from offset {chosen.StartingOffset}", $"{At(i)}/data/entries")
             : null;
     }
 

@@ -33,6 +33,84 @@ public static class EvidenceColumn
             return Empty;
         }
 
+        return items.All(i => IsPlain(i.EvidenceClass) && IsPlain(i.EvidenceType)) ? Concatenate(items) : Serialize(items);
+    }
+
+    /// <summary>
+    /// The usual case, every class and type a plain word (<c>certification</c>, <c>tpm_quote</c>, …), which JSON
+    /// writes as it is: the text is put together in one allocation, exactly as <see cref="Serialize"/> would write it.
+    /// </summary>
+    private static string Concatenate(IReadOnlyList<EvidenceItem> items)
+    {
+        var length = 1 + items.Count; // '[', the commas and ']'
+        foreach (var item in items)
+        {
+            length += ItemPrefix.Length + item.EvidenceClass.Length + TypePrefix.Length + item.EvidenceType.Length + 2
+                + Embedded(CapabilitiesPrefix, item.Capabilities) + Embedded(ChosenParametersPrefix, item.ChosenParameters)
+                + Embedded(DataPrefix, item.Data) + Embedded(ResultsPrefix, item.Results);
+        }
+
+        return string.Create(length, items, static (span, items) =>
+        {
+            var at = 0;
+            span[at++] = '[';
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                if (i > 0)
+                {
+                    span[at++] = ',';
+                }
+
+                Put(span, ref at, ItemPrefix);
+                Put(span, ref at, item.EvidenceClass);
+                Put(span, ref at, TypePrefix);
+                Put(span, ref at, item.EvidenceType);
+                span[at++] = '"';
+                Embed(span, ref at, CapabilitiesPrefix, item.Capabilities);
+                Embed(span, ref at, ChosenParametersPrefix, item.ChosenParameters);
+                Embed(span, ref at, DataPrefix, item.Data);
+                Embed(span, ref at, ResultsPrefix, item.Results);
+                span[at++] = '}';
+            }
+
+            span[at] = ']';
+        });
+    }
+
+    private const string ItemPrefix = "{\"" + Class + "\":\"";
+    private const string TypePrefix = "\",\"" + Type + "\":\"";
+    private const string CapabilitiesPrefix = ",\"" + Capabilities + "\":";
+    private const string ChosenParametersPrefix = ",\"" + ChosenParameters + "\":";
+    private const string DataPrefix = ",\"" + Data + "\":";
+    private const string ResultsPrefix = ",\"" + Results + "\":";
+
+    private static int Embedded(string prefix, string? json) => string.IsNullOrEmpty(json) ? 0 : prefix.Length + json.Length;
+
+    private static void Embed(Span<char> span, ref int at, string prefix, string? json)
+    {
+        if (!string.IsNullOrEmpty(json))
+        {
+            Put(span, ref at, prefix);
+            Put(span, ref at, json);
+        }
+    }
+
+    private static void Put(Span<char> span, ref int at, string text)
+    {
+        text.CopyTo(span[at..]);
+        at += text.Length;
+    }
+
+    /// <summary>Letters, digits, '_' and '-': characters JSON strings hold unescaped (also by the default encoder).</summary>
+    private static bool IsPlain(string text) => !text.AsSpan().ContainsAnyExcept(PlainCharacters);
+
+    private static readonly SearchValues<char> PlainCharacters =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+    /// <summary>Any class or type, escaped as JSON requires.</summary>
+    private static string Serialize(IReadOnlyList<EvidenceItem> items)
+    {
         var buffer = new ArrayBufferWriter<byte>(256 + items.Sum(i => (i.Capabilities?.Length ?? 0) + (i.ChosenParameters?.Length ?? 0)
             + (i.Data?.Length ?? 0) + (i.Results?.Length ?? 0)));
         using (var writer = new Utf8JsonWriter(buffer))

@@ -33,6 +33,9 @@ public sealed record VerificationInput(Agent Agent, Attestation Attestation, IRe
     public EvidenceData? DataOf(EvidenceItem? item) =>
         item is null ? null : ParsedOf(item)?.Data ?? AttestationResources.Read(item.Data, ProtocolJson.Default.EvidenceData);
 
+    /// <summary>The quote's parts as the PATCH decoded them; null when they must be decoded here.</summary>
+    public QuoteBlobs? QuoteOf(EvidenceItem? item) => item is null ? null : ParsedOf(item)?.Quote;
+
     private ParsedEvidence? ParsedOf(EvidenceItem item)
     {
         for (var i = 0; Parsed is not null && i < Items.Count && i < Parsed.Count; i++)
@@ -48,7 +51,14 @@ public sealed record VerificationInput(Agent Agent, Attestation Attestation, IRe
 }
 
 /// <summary>One evidence item's chosen parameters and collected evidence, parsed once by the PATCH that validated them.</summary>
-public sealed record ParsedEvidence(ChosenParameters Chosen, EvidenceData Data);
+public sealed record ParsedEvidence(ChosenParameters Chosen, EvidenceData Data)
+{
+    /// <summary>A quote item's message, signature and PCR blob, decoded from their base64.</summary>
+    public QuoteBlobs? Quote { get; init; }
+}
+
+/// <summary>A TPM quote's parts: TPMS_ATTEST, TPMT_SIGNATURE and the PCR blob (<c>subject_data</c>).</summary>
+public sealed record QuoteBlobs(byte[] Message, byte[] Signature, byte[] SubjectData);
 
 /// <summary>
 /// The checks of spec/verifier.md §8.2, in order: the quote (signature, nonce, pcrDigest, clock against
@@ -74,11 +84,12 @@ public class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache polici
 
         var hash = TpmHashNames.Parse(chosen.HashAlgorithm);
         var scheme = TpmHashNames.ParseScheme(chosen.SignatureScheme);
-        if (hash is null || !BinaryText.TryDecode(chosen.Challenge, out var challenge) || !BinaryText.TryDecode(data.Message, out var message)
-            || !BinaryText.TryDecode(data.Signature, out var signature) || !BinaryText.TryDecode(data.SubjectData, out var blob))
+        if (hash is null || !BinaryText.TryDecode(chosen.Challenge, out var challenge) || Decoded(input.QuoteOf(quoteItem), data) is not { } blobs)
         {
             return VerificationOutcome.Broken("quote_validation.malformed", "quote evidence is not decodable");
         }
+
+        var (message, signature, blob) = blobs;
 
         QuoteVerification quote;
         try
@@ -116,6 +127,12 @@ public class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache polici
         var detail = failures.Count == 0 ? null : string.Join("; ", failures.Take(5).Select(f => f.Detail)) + (failures.Count > 5 ? $"; … ({failures.Count} failures)" : "");
         return new VerificationOutcome(first.Reason, detail, first.EventId, quote.ClockInfo, ima, chosen.HashAlgorithm!, chosen.SignatureScheme ?? "");
     }
+
+    private static QuoteBlobs? Decoded(QuoteBlobs? decoded, EvidenceData data) =>
+        decoded ?? (BinaryText.TryDecode(data.Message, out var message) && BinaryText.TryDecode(data.Signature, out var signature)
+            && BinaryText.TryDecode(data.SubjectData, out var blob)
+            ? new QuoteBlobs(message, signature, blob)
+            : null);
 
     private ImaStateUpdate? CheckIma(VerificationInput input, TpmAlg hash, IReadOnlyDictionary<int, byte[]> bank, IReadOnlyCollection<string>? bootAggregates,
         List<(string, string, string)> failures)

@@ -50,7 +50,7 @@ public sealed class VerificationRecorder(VerifierOptions options, CarriedSnapsho
         var sent = Enumerable.Range(0, verdicts.Count)
             .Where(i => seen.Add((verdicts[i].Input.Attestation.AgentId, verdicts[i].Input.Attestation.Index))).ToList();
         var statements = sent.Select(i => (SqlStatement)VerdictStatements.AsOne(completions[i].Statement,
-            AgentStatement(verdicts[i].Input, verdicts[i].Outcome, now), Others(verdicts[i].Input, verdicts[i].Outcome, now),
+            AgentStatement(verdicts[i].Input, verdicts[i].Outcome, now), [.. Others(verdicts[i].Input, verdicts[i].Outcome, now)],
             VerificationSnapshots.AgentReturning)).ToList();
         var afters = await SqlBatch.QueryEachAsync(db, statements, (reader, ct) => VerificationSnapshots.ReturnedAsync(reader, statements.Count, ct),
             cancellationToken);

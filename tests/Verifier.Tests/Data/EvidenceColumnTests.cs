@@ -51,6 +51,22 @@ public sealed class EvidenceColumnTests
     }
 
     [Fact]
+    public void The_text_is_compact_JSON_in_item_order_and_a_class_or_type_that_needs_escaping_is_escaped()
+    {
+        Assert.Equal(
+            """[{"evidence_class":"certification","evidence_type":"tpm_quote","capabilities":{"component_version":"2.0","signature_schemes":["rsassa"],"meta":null},"chosen_parameters":{"challenge":"Y2hhbGxlbmdl","hash_algorithm":"sha256"},"data":{"message":"AQI=","signature":"AwQ=","subject_data":"BQY="}},{"evidence_class":"log","evidence_type":"ima_log","capabilities":{"entry_count":2},"chosen_parameters":{"starting_offset":0},"data":{"entries":"10 a b\n10 c \"d\"\n","entry_count":2},"results":{"certified_entry_count":2}}]""",
+            EvidenceColumn.Write(Items));
+
+        var odd = Items[1] with { EvidenceClass = "l\\og", EvidenceType = "ima \"log\" <x>\n" };
+        var text = EvidenceColumn.Write([Items[0], odd]);
+
+        var read = EvidenceColumn.Read(text);
+        Assert.Equal(("l\\og", "ima \"log\" <x>\n"), (read[1].EvidenceClass, read[1].EvidenceType));
+        Assert.Equal(Items[0].EvidenceType, read[0].EvidenceType);
+        AssertSame(odd, read[1]);
+    }
+
+    [Fact]
     public void No_items_is_an_empty_array_and_an_empty_column_has_no_items()
     {
         Assert.Equal("[]", EvidenceColumn.Write([]));
