@@ -112,6 +112,7 @@ public sealed class AttestationService(
             EvidenceType = r.EvidenceType,
             Capabilities = AttestationResources.Write(r.Capabilities, ProtocolJson.Default.Capabilities),
             ChosenParameters = AttestationResources.Write(r.ChosenParameters, ProtocolJson.Default.ChosenParameters),
+            Chosen = r.ChosenParameters,
         })];
         return (attestation, null);
     }

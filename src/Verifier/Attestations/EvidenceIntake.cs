@@ -156,7 +156,7 @@ public static class EvidenceValidation
                 return Invalid("data is required", $"{At(i)}/data");
             }
 
-            var chosen = AttestationResources.Read(requested[i].ChosenParameters, ProtocolJson.Default.ChosenParameters)!;
+            var chosen = requested[i].Chosen ?? AttestationResources.Read(requested[i].ChosenParameters, ProtocolJson.Default.ChosenParameters)!;
             QuoteBlobs? quote = null;
             var failure = item.EvidenceType switch
             {

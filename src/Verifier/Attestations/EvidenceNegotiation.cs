@@ -117,38 +117,37 @@ public static class EvidenceNegotiation
 
     private static ApiFailure? ValidateItem(EvidenceSupported? item, int index)
     {
-        var at = $"{Pointer}/{index}";
         if (item is null || item.EvidenceClass is not (EvidenceKinds.Certification or EvidenceKinds.Log))
         {
-            return Invalid("evidence_class must be 'certification' or 'log'", $"{at}/evidence_class");
+            return Invalid("evidence_class must be 'certification' or 'log'", $"{Pointer}/{index}/evidence_class");
         }
 
         if (string.IsNullOrEmpty(item.EvidenceType))
         {
-            return Invalid("evidence_type is required", $"{at}/evidence_type");
+            return Invalid("evidence_type is required", $"{Pointer}/{index}/evidence_type");
         }
 
         var caps = item.Capabilities;
         if (caps is null)
         {
-            return Invalid("capabilities are required", $"{at}/capabilities");
+            return Invalid("capabilities are required", $"{Pointer}/{index}/capabilities");
         }
 
         if (item.EvidenceClass == EvidenceKinds.Certification)
         {
             if (caps.SignatureSchemes is null || caps.CertificationKeys is null || caps.CertificationKeys.Any(k => k?.KeyClass is null || k.KeySize is null))
             {
-                return Invalid("signature_schemes and certification_keys (with key_class and key_size) are required", $"{at}/capabilities");
+                return Invalid("signature_schemes and certification_keys (with key_class and key_size) are required", $"{Pointer}/{index}/capabilities");
             }
 
             if (item.EvidenceType == EvidenceKinds.TpmQuote && (caps.HashAlgorithms is null || caps.AvailableSubjects is null))
             {
-                return Invalid("hash_algorithms and available_subjects are required", $"{at}/capabilities");
+                return Invalid("hash_algorithms and available_subjects are required", $"{Pointer}/{index}/capabilities");
             }
         }
         else if (caps.EntryCount < 0 || (caps.SupportsPartialAccess == true && caps.EntryCount is null))
         {
-            return Invalid("entry_count must be >= 0 and is required with partial access", $"{at}/capabilities/entry_count");
+            return Invalid("entry_count must be >= 0 and is required with partial access", $"{Pointer}/{index}/capabilities/entry_count");
         }
 
         return null;

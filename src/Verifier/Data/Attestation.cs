@@ -106,6 +106,12 @@ public sealed record EvidenceItem
 
     public string? ChosenParameters { get; set; }
 
+    /// <summary>
+    /// <see cref="ChosenParameters"/> as phase 1 chose them, kept in this process only (never stored), so the
+    /// evidence PATCH that follows need not parse the text back; null on an item read from the database.
+    /// </summary>
+    public Attestations.ChosenParameters? Chosen { get; init; }
+
     public string? Data { get; set; }
 
     public string? Results { get; set; }

@@ -56,8 +56,22 @@ public sealed record SessionAttributes
 /// <summary>Keylime's timestamp text: ISO 8601 with microseconds and an explicit +00:00 offset.</summary>
 public static class Timestamps
 {
-    public static string Format(DateTime utc) =>
-        DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// <c>yyyy-MM-ddTHH:mm:ss.ffffff+00:00</c>, through the round-trip format ("O", seven fraction digits and <c>Z</c>),
+    /// which .NET writes without parsing a pattern: five timestamps go out with every attestation response.
+    /// </summary>
+    public static string Format(DateTime utc)
+    {
+        Span<char> roundTrip = stackalloc char[RoundTripLength];
+        DateTime.SpecifyKind(utc, DateTimeKind.Utc).TryFormat(roundTrip, out _, "O", CultureInfo.InvariantCulture);
+        return string.Concat(roundTrip[..MicrosecondsLength], "+00:00");
+    }
+
+    /// <summary>"2026-11-28T18:03:31.1667203Z".</summary>
+    private const int RoundTripLength = 28;
+
+    /// <summary>Up to the sixth fraction digit; the seventh is dropped, as the custom format "ffffff" drops it.</summary>
+    private const int MicrosecondsLength = 26;
 
     public static string? Format(DateTime? utc) => utc is { } value ? Format(value) : null;
 }
