@@ -180,6 +180,41 @@ public sealed class EvidenceColumnTests
         }
     }
 
+    [Fact]
+    public async Task On_PostgreSQL_new_evidence_is_compressed_with_lz4_and_the_migration_reverts()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        await using var services = new ServiceCollection().AddLogging().AddVerifier(database.Options()).BuildServiceProvider();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
+        await db.Database.MigrateAsync();
+        db.Agents.Add(new Agent
+        {
+            AgentId = "z1", AkTpm = [1], TpmPolicy = "{}", VerifierId = "v",
+            RuntimePolicy = new RuntimePolicy { Name = "z1" }, MbPolicy = new MeasuredBootPolicy { Name = "z1" },
+        });
+        await db.SaveChangesAsync();
+        var evidence = EvidenceColumn.Write([Items[0] with { Data = $$"""{"message":"{{new string('A', 4000)}}"}""" }]); // above the 2 kB compression threshold
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO attestations (agent_id, "index", stage, evaluation, boot_time, capabilities_received_at, challenges_expire_at, evidence)
+            VALUES ('z1', 0, 'awaiting_evidence', '', now(), now(), now(), {0})
+            """, evidence);
+
+        Assert.Equal("l", await Scalar(db, "SELECT attcompression::text AS \"Value\" FROM pg_attribute WHERE attrelid = 'attestations'::regclass AND attname = 'evidence'"));
+        Assert.Equal("lz4", await Scalar(db, "SELECT pg_column_compression(evidence) AS \"Value\" FROM attestations WHERE agent_id = 'z1'"));
+        Assert.Equal(evidence, await Scalar(db, "SELECT evidence AS \"Value\" FROM attestations WHERE agent_id = 'z1'"));
+
+        var before = db.Database.GetMigrations().Last(m => m.EndsWith("_EvidenceInline", StringComparison.Ordinal));
+        await db.GetService<IMigrator>().MigrateAsync(before);
+
+        Assert.Equal("", await Scalar(db, "SELECT attcompression::text AS \"Value\" FROM pg_attribute WHERE attrelid = 'attestations'::regclass AND attname = 'evidence'"));
+        Assert.Equal(evidence, await Scalar(db, "SELECT evidence AS \"Value\" FROM attestations WHERE agent_id = 'z1'")); // still readable
+    }
+
+    /// <summary>The single value (column <c>Value</c>) of a query.</summary>
+    private static async Task<string?> Scalar(VerifierDbContext db, string sql) =>
+        (await db.Database.SqlQueryRaw<string>(sql).ToListAsync()).Single();
+
     private sealed record RestoredItem(int Position, string EvidenceClass, string EvidenceType, string? Capabilities, string? ChosenParameters,
         string? Data, string? Results);
 

@@ -240,7 +240,7 @@ namespace Keylime.Verifier.Data.Migrations.Postgres
                         .HasColumnType("character varying(10)")
                         .HasColumnName("evaluation");
 
-                    b.Property<string>("EvidenceItems")
+                    b.Property<string>("EvidenceJson")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("evidence");
