@@ -211,6 +211,22 @@ public sealed class EvidenceColumnTests
         Assert.Equal(evidence, await Scalar(db, "SELECT evidence AS \"Value\" FROM attestations WHERE agent_id = 'z1'")); // still readable
     }
 
+    [Fact]
+    public async Task A_server_that_cannot_use_the_compression_method_keeps_its_default_and_the_migration_does_not_fail()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        await using var services = new ServiceCollection().AddLogging().AddVerifier(database.Options()).BuildServiceProvider();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
+        var before = db.Database.GetMigrations().Last(m => m.EndsWith("_EvidenceInline", StringComparison.Ordinal));
+        await db.GetService<IMigrator>().MigrateAsync(before);
+
+        // What a server built without LZ4 answers for lz4 (feature_not_supported) is, for an unknown method, invalid_parameter_value.
+        await db.Database.ExecuteSqlRawAsync(Keylime.Verifier.Data.Migrations.Postgres.EvidenceLz4.Compression("zstd9"));
+
+        Assert.Equal("", await Scalar(db, "SELECT attcompression::text AS \"Value\" FROM pg_attribute WHERE attrelid = 'attestations'::regclass AND attname = 'evidence'"));
+    }
+
     /// <summary>The single value (column <c>Value</c>) of a query.</summary>
     private static async Task<string?> Scalar(VerifierDbContext db, string sql) =>
         (await db.Database.SqlQueryRaw<string>(sql).ToListAsync()).Single();

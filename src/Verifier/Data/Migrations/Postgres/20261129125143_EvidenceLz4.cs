@@ -20,7 +20,8 @@ namespace Keylime.Verifier.Data.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder) =>
             migrationBuilder.Sql(Compression("DEFAULT"));
 
-        private static string Compression(string method) => $$"""
+        /// <summary>Sets the column's compression method, or leaves it and raises a notice where the server cannot use it.</summary>
+        internal static string Compression(string method) => $$"""
             DO $$
             BEGIN
                 EXECUTE 'ALTER TABLE attestations ALTER COLUMN evidence SET COMPRESSION {{method}}';
