@@ -186,20 +186,17 @@ public static class EvidenceValidation
     private static ApiFailure? CheckQuote(EvidenceData data, ChosenParameters chosen, int i, out QuoteBlobs? quote)
     {
         quote = null;
-        if (!BinaryText.TryDecode(data.Message, out var message) || !BinaryText.TryDecode(data.Signature, out var signature))
+        if (QuoteBlobs.Decode(data) is not { } decoded)
         {
-            return Invalid("message and signature are required (base64)", $"{At(i)}/data");
-        }
-
-        if (!BinaryText.TryDecode(data.SubjectData, out var blob))
-        {
-            return Invalid("subject_data is required (base64 PCR blob)", $"{At(i)}/data/subject_data");
+            return BinaryText.TryDecode(data.Message, out _) && BinaryText.TryDecode(data.Signature, out _)
+                ? Invalid("subject_data is required (base64 PCR blob)", $"{At(i)}/data/subject_data")
+                : Invalid("message and signature are required (base64)", $"{At(i)}/data");
         }
 
         PcrValues values;
         try
         {
-            values = PcrValues.ParseSubjectData(blob);
+            values = PcrValues.ParseSubjectData(decoded.SubjectData);
         }
         catch (TpmFormatException e)
         {
@@ -220,7 +217,7 @@ public static class EvidenceValidation
             }
         }
 
-        quote = new QuoteBlobs(message, signature, blob);
+        quote = decoded;
         return null;
     }
 

@@ -58,7 +58,15 @@ public sealed record ParsedEvidence(ChosenParameters Chosen, EvidenceData Data)
 }
 
 /// <summary>A TPM quote's parts: TPMS_ATTEST, TPMT_SIGNATURE and the PCR blob (<c>subject_data</c>).</summary>
-public sealed record QuoteBlobs(byte[] Message, byte[] Signature, byte[] SubjectData);
+public sealed record QuoteBlobs(byte[] Message, byte[] Signature, byte[] SubjectData)
+{
+    /// <summary>The parts of a quote item's evidence, decoded (base64, or hex); null when one of them does not decode.</summary>
+    public static QuoteBlobs? Decode(EvidenceData data) =>
+        BinaryText.TryDecode(data.Message, out var message) && BinaryText.TryDecode(data.Signature, out var signature)
+        && BinaryText.TryDecode(data.SubjectData, out var blob)
+            ? new QuoteBlobs(message, signature, blob)
+            : null;
+}
 
 /// <summary>
 /// The checks of spec/verifier.md §8.2, in order: the quote (signature, nonce, pcrDigest, clock against
@@ -84,7 +92,7 @@ public class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache polici
 
         var hash = TpmHashNames.Parse(chosen.HashAlgorithm);
         var scheme = TpmHashNames.ParseScheme(chosen.SignatureScheme);
-        if (hash is null || !BinaryText.TryDecode(chosen.Challenge, out var challenge) || Decoded(input.QuoteOf(quoteItem), data) is not { } blobs)
+        if (hash is null || !BinaryText.TryDecode(chosen.Challenge, out var challenge) || (input.QuoteOf(quoteItem) ?? QuoteBlobs.Decode(data)) is not { } blobs)
         {
             return VerificationOutcome.Broken("quote_validation.malformed", "quote evidence is not decodable");
         }
@@ -127,12 +135,6 @@ public class EvidenceVerifier(VerifierOptions options, RuntimePolicyCache polici
         var detail = failures.Count == 0 ? null : string.Join("; ", failures.Take(5).Select(f => f.Detail)) + (failures.Count > 5 ? $"; … ({failures.Count} failures)" : "");
         return new VerificationOutcome(first.Reason, detail, first.EventId, quote.ClockInfo, ima, chosen.HashAlgorithm!, chosen.SignatureScheme ?? "");
     }
-
-    private static QuoteBlobs? Decoded(QuoteBlobs? decoded, EvidenceData data) =>
-        decoded ?? (BinaryText.TryDecode(data.Message, out var message) && BinaryText.TryDecode(data.Signature, out var signature)
-            && BinaryText.TryDecode(data.SubjectData, out var blob)
-            ? new QuoteBlobs(message, signature, blob)
-            : null);
 
     private ImaStateUpdate? CheckIma(VerificationInput input, TpmAlg hash, IReadOnlyDictionary<int, byte[]> bank, IReadOnlyCollection<string>? bootAggregates,
         List<(string, string, string)> failures)

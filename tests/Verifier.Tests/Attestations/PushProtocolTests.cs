@@ -231,6 +231,25 @@ public abstract class PushProtocolTests(ProtocolFixture fixture)
         Assert.Equal("pass", (await agent.VerdictAsync(0))["evaluation"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("message", "/data/attributes/evidence_collected/0/data")]
+    [InlineData("signature", "/data/attributes/evidence_collected/0/data")]
+    [InlineData("subject_data", "/data/attributes/evidence_collected/0/data/subject_data")]
+    public async Task A_quote_part_that_does_not_decode_is_refused_with_a_pointer_to_it_and_nothing_is_stored(string part, string pointer)
+    {
+        using var agent = await AuthenticatedAgentAsync();
+        var (_, created, response) = await agent.CreateAttestationAsync();
+        var location = response.Headers.Location!.OriginalString;
+        var wrong = agent.Evidence(created!);
+        wrong["data"]!["attributes"]!["evidence_collected"]![0]!["data"]![part] = "%%%";
+
+        var (refused, body, _) = await agent.SubmitAsync(location, wrong);
+
+        Assert.Equal(422, refused);
+        Assert.Equal(pointer, body!["errors"]![0]!["source"]!["pointer"]!.GetValue<string>());
+        Assert.Equal(202, (await agent.SubmitAsync(location, agent.Evidence(created!))).Status); // still awaiting evidence
+    }
+
     [Fact]
     public async Task Concurrent_submissions_of_one_attestation_accept_exactly_one_and_count_once()
     {

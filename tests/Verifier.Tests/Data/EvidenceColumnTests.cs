@@ -184,10 +184,9 @@ public sealed class EvidenceColumnTests
     public async Task On_PostgreSQL_new_evidence_is_compressed_with_lz4_and_the_migration_reverts()
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
-        await using var services = new ServiceCollection().AddLogging().AddVerifier(database.Options()).BuildServiceProvider();
+        await using var services = await database.ServicesAsync(); // migrated
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
-        await db.Database.MigrateAsync();
         db.Agents.Add(new Agent
         {
             AgentId = "z1", AkTpm = [1], TpmPolicy = "{}", VerifierId = "v",
@@ -200,14 +199,14 @@ public sealed class EvidenceColumnTests
             VALUES ('z1', 0, 'awaiting_evidence', '', now(), now(), now(), {0})
             """, evidence);
 
-        Assert.Equal("l", await Scalar(db, "SELECT attcompression::text AS \"Value\" FROM pg_attribute WHERE attrelid = 'attestations'::regclass AND attname = 'evidence'"));
+        Assert.Equal("l", await Scalar(db, EvidenceCompression));
         Assert.Equal("lz4", await Scalar(db, "SELECT pg_column_compression(evidence) AS \"Value\" FROM attestations WHERE agent_id = 'z1'"));
         Assert.Equal(evidence, await Scalar(db, "SELECT evidence AS \"Value\" FROM attestations WHERE agent_id = 'z1'"));
 
         var before = db.Database.GetMigrations().Last(m => m.EndsWith("_EvidenceInline", StringComparison.Ordinal));
         await db.GetService<IMigrator>().MigrateAsync(before);
 
-        Assert.Equal("", await Scalar(db, "SELECT attcompression::text AS \"Value\" FROM pg_attribute WHERE attrelid = 'attestations'::regclass AND attname = 'evidence'"));
+        Assert.Equal("", await Scalar(db, EvidenceCompression));
         Assert.Equal(evidence, await Scalar(db, "SELECT evidence AS \"Value\" FROM attestations WHERE agent_id = 'z1'")); // still readable
     }
 
@@ -215,17 +214,21 @@ public sealed class EvidenceColumnTests
     public async Task A_server_that_cannot_use_the_compression_method_keeps_its_default_and_the_migration_does_not_fail()
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
-        await using var services = new ServiceCollection().AddLogging().AddVerifier(database.Options()).BuildServiceProvider();
+        await using var services = await database.ServicesAsync(); // migrated
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VerifierDbContext>();
         var before = db.Database.GetMigrations().Last(m => m.EndsWith("_EvidenceInline", StringComparison.Ordinal));
-        await db.GetService<IMigrator>().MigrateAsync(before);
+        await db.GetService<IMigrator>().MigrateAsync(before); // down again: the column is back to the default
 
         // What a server built without LZ4 answers for lz4 (feature_not_supported) is, for an unknown method, invalid_parameter_value.
         await db.Database.ExecuteSqlRawAsync(Keylime.Verifier.Data.Migrations.Postgres.EvidenceLz4.Compression("zstd9"));
 
-        Assert.Equal("", await Scalar(db, "SELECT attcompression::text AS \"Value\" FROM pg_attribute WHERE attrelid = 'attestations'::regclass AND attname = 'evidence'"));
+        Assert.Equal("", await Scalar(db, EvidenceCompression));
     }
+
+    /// <summary>The evidence column's compression method: <c>l</c> for LZ4, empty for the server's default.</summary>
+    private const string EvidenceCompression =
+        "SELECT attcompression::text AS \"Value\" FROM pg_attribute WHERE attrelid = 'attestations'::regclass AND attname = 'evidence'";
 
     /// <summary>The single value (column <c>Value</c>) of a query.</summary>
     private static async Task<string?> Scalar(VerifierDbContext db, string sql) =>
